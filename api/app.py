@@ -1,0 +1,56 @@
+"""FastAPI application factory. The service is built once, in the lifespan (or passed in)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from api import errors
+from api.deps import ServiceDep
+from api.routes import ask, documents
+from api.schemas import Health
+from rag.service import DafuService, build_service
+from rag.settings import Settings, get_settings
+
+
+def create_app(
+    settings: Settings | None = None, *, service: DafuService | None = None, ui: bool = True
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "service", None) is None:
+            app.state.service = build_service(settings)
+        yield
+
+    app = FastAPI(title="dafu 答复", version="0.1.0", lifespan=lifespan)
+    app.state.service = service
+    errors.install(app)
+    app.include_router(ask.router)
+    app.include_router(documents.router)
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    def healthz(svc: ServiceDep) -> Health:
+        return Health.model_validate(svc.health())
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui" if ui else "/docs")
+
+    if ui:
+        _mount_ui(app)
+    return app
+
+
+def _mount_ui(app: FastAPI) -> None:
+    try:
+        from ui.app import mount
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("ui.app", "ui"):
+            raise
+        return
+    mount(app)

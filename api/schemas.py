@@ -1,0 +1,65 @@
+"""Request and response models of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from rag.types import Citation, DocumentInfo, Filters, Hit, LetterMeta
+
+MAX_QUESTION = 2000
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION, description="The question, in Chinese.")
+    top_k: int = Field(default=5, ge=1, le=50)
+    filters: Filters | None = None
+    mode: Literal["extractive", "llm"] = "extractive"
+
+
+class AskResponse(BaseModel):
+    answer: str
+    found: bool
+    mode: str
+    support: float
+    citations: list[Citation]
+    hits: list[Hit]
+    unsupported: list[str] = []
+
+
+class SearchRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=MAX_QUESTION)
+    top_k: int = Field(default=5, ge=1, le=50)
+    filters: Filters | None = None
+
+
+class SearchResponse(BaseModel):
+    hits: list[Hit]
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentInfo]
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    source: str
+    content_hash: str
+    meta: LetterMeta
+    text: str
+
+
+class UploadResponse(BaseModel):
+    doc_id: str
+    status: Literal["added", "updated", "unchanged"]
+    document: DocumentInfo
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+    embedding_model: str
+    store: str
+    llm: str | None

@@ -1,0 +1,1 @@
+"""Ingestion: loading files, cleaning, letter metadata, chunking, embeddings and the stores."""

@@ -1,0 +1,123 @@
+"""Idempotent ingestion: read, clean, extract metadata, chunk, embed, store.
+
+Everything that can fail on bad input (reading, decoding, parsing) happens before the store is
+touched, so a failed file changes nothing. Unchanged documents (same canonical text and chunking)
+are skipped without embedding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from index.chunking import Chunker, embedding_text
+from index.cleaning import clean_text
+from index.lexical import LexicalIndex
+from index.loading import iter_files, read_text
+from index.metadata import extract_meta
+from index.store import ChromaStore
+from rag.errors import DafuError, UnreadableFile
+from rag.types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    document: Document
+    version: str
+    chunks: list[Chunk]
+
+
+def doc_id_for(name: str) -> str:
+    """A stable document id from a file name: its stem, reduced to safe characters."""
+    stem = Path(name).stem.strip()
+    safe = re.sub(r"[^\w\-\u4e00-\u9fff]+", "_", stem).strip("_")
+    return safe[:80] or hashlib.sha1(name.encode()).hexdigest()[:12]
+
+
+class Ingestor:
+    def __init__(
+        self, store: ChromaStore, lexical: LexicalIndex, embedder: BaseEmbedding, chunker: Chunker
+    ) -> None:
+        self.store = store
+        self.lexical = lexical
+        self.embedder = embedder
+        self.chunker = chunker
+
+    def prepare(self, name: str, data: bytes | None = None, *, path: Path | None = None) -> Prepared:
+        """Read and chunk one file without touching the store. Raises on bad input."""
+        path = path or Path(name)
+        text = clean_text(read_text(path, data))
+        if not text.strip():
+            raise UnreadableFile(f"文件 {path.name} 清理后没有文字内容。")
+        meta = extract_meta(text)
+        content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        version = hashlib.sha256(f"{content_hash}:{self.chunker.size}".encode()).hexdigest()[:12]
+        doc_id = doc_id_for(path.name)
+        document = Document(doc_id=doc_id, source=path.name, content_hash=content_hash, text=text, meta=meta)
+        chunks = self.chunker.split(doc_id, text, meta, version=version)
+        return Prepared(document, version, chunks)
+
+    def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+        files = list(iter_files(paths))
+        report = IngestReport()
+        versions = self.store.versions()
+        for done, path in enumerate(files):
+            if progress:
+                progress(path.name, done, len(files))
+            try:
+                prepared = self.prepare(path.name, path=path)
+            except DafuError as exc:
+                report.failed.append((str(path), str(exc)))
+                log.warning("skipped %s: %s", path, exc)
+                continue
+            self._commit(prepared, versions.get(prepared.document.doc_id), report)
+        if progress:
+            progress("", len(files), len(files))
+        self.lexical.sync(self.store)
+        return report
+
+    def ingest_bytes(self, name: str, data: bytes) -> tuple[str, str]:
+        """Ingest one uploaded file; raises on bad input. Returns (doc_id, 'added'|'updated'|'unchanged')."""
+        prepared = self.prepare(name, data)
+        report = IngestReport()
+        self._commit(prepared, self.store.versions().get(prepared.document.doc_id), report)
+        self.lexical.sync(self.store)
+        status = "added" if report.added else "updated" if report.updated else "unchanged"
+        return prepared.document.doc_id, status
+
+    def remove(self, doc_id: str) -> bool:
+        removed = self.store.delete_document(doc_id)
+        self.lexical.sync(self.store)
+        return removed
+
+    def _commit(self, prepared: Prepared, current: str | None, report: IngestReport) -> None:
+        doc = prepared.document
+        if current == prepared.version:
+            report.unchanged.append(doc.doc_id)
+            return
+        texts = [embedding_text(c, doc.meta) for c in prepared.chunks]
+        embeddings = self.embedder.get_text_embedding_batch(texts)
+        self.store.put_document(doc, prepared.version, prepared.chunks, embeddings)
+        (report.updated if current else report.added).append(doc.doc_id)

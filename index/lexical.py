@@ -1,0 +1,116 @@
+"""BM25 over jieba tokens (bm25s), persisted beside Chroma and rebuilt from it when missing or stale."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import numpy as np
+
+from index.store import ChromaStore, matches
+from index.tokenize import tokenize
+from rag.types import Chunk, Filters
+
+log = logging.getLogger(__name__)
+
+
+class LexicalIndex:
+    """In-memory BM25 over the committed chunks of a ``ChromaStore``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fingerprint = ""
+        self._bm25: bm25s.BM25 | None = None
+        self._chunks: list[Chunk] = []
+        self._metas: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    def sync(self, store: ChromaStore) -> None:
+        """Load the persisted index if it matches the store, otherwise rebuild it from the store."""
+        fingerprint = store.fingerprint()
+        if fingerprint == self.fingerprint:
+            return
+        if self._load(fingerprint):
+            return
+        self.rebuild(store, fingerprint)
+
+    def rebuild(self, store: ChromaStore, fingerprint: str | None = None) -> None:
+        pairs = store.all_chunks()
+        self._chunks = [c for c, _ in pairs]
+        self._metas = [m for _, m in pairs]
+        self._bm25 = None
+        if self._chunks:
+            self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            self._bm25.index([tokenize(_indexed_text(c)) for c in self._chunks], show_progress=False)
+        self.fingerprint = fingerprint or store.fingerprint()
+        self._save()
+
+    def search(
+        self, query: str, k: int, filters: Filters | None = None
+    ) -> list[tuple[Chunk, dict[str, Any], float]]:
+        tokens = tokenize(query)
+        if self._bm25 is None or not tokens:
+            return []
+        vocab = self._bm25.vocab_dict
+        ids = [vocab[t] for t in tokens if t in vocab]
+        if not ids:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        order = np.argsort(-scores, kind="stable")
+        out: list[tuple[Chunk, dict[str, Any], float]] = []
+        for i in order:
+            if scores[i] <= 0 or len(out) >= k:
+                break
+            if matches(filters, self._metas[i]):
+                out.append((self._chunks[i], self._metas[i], float(scores[i])))
+        return out
+
+    # -- persistence: a folder replaced as a whole, so a crash never leaves half an index ----------
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".lexical-", dir=self.path.parent))
+        try:
+            if self._bm25 is not None:
+                self._bm25.save(str(tmp / "bm25"), show_progress=False)
+            payload = {
+                "fingerprint": self.fingerprint,
+                "chunks": [c.model_dump() for c in self._chunks],
+                "metas": self._metas,
+            }
+            (tmp / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+            old = self.path.with_name(self.path.name + ".old")
+            if self.path.exists():
+                os.replace(self.path, old)
+            os.replace(tmp, self.path)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _load(self, fingerprint: str) -> bool:
+        meta_file = self.path / "chunks.json"
+        if not meta_file.exists():
+            return False
+        try:
+            payload = json.loads(meta_file.read_text(encoding="utf-8"))
+            if payload.get("fingerprint") != fingerprint:
+                return False
+            chunks = [Chunk.model_validate(c) for c in payload["chunks"]]
+            bm25 = bm25s.BM25.load(str(self.path / "bm25")) if chunks else None
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("lexical index at %s unreadable (%s); rebuilding", self.path, exc)
+            return False
+        self._chunks, self._metas, self._bm25 = chunks, payload["metas"], bm25
+        self.fingerprint = fingerprint
+        return True
+
+
+def _indexed_text(chunk: Chunk) -> str:
+    return f"{chunk.section}\n{chunk.text}"

@@ -1,0 +1,269 @@
+"""Chroma as the source of truth: one collection of documents, one of chunks, per embedding model.
+
+Write protocol (keeps the index consistent if a write is interrupted):
+1. the new chunks are added under ids that carry the document's version;
+2. the document record is upserted with that version: this is the commit point;
+3. chunks of other versions of the document are deleted.
+Readers only trust chunks whose version matches the committed document record, and
+``collect_garbage()`` (run at start-up) removes chunks left behind by an interrupted write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from rag.errors import DafuError
+from rag.types import Chunk, Document, DocumentInfo, Filters, LetterMeta
+
+log = logging.getLogger(__name__)
+
+_BATCH = 256
+
+
+def make_client(chroma_url: str | None, path: Path) -> Any:
+    """An embedded ``PersistentClient`` under ``path``, or an ``HttpClient`` when a URL is given."""
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+        except Exception as exc:  # chromadb raises plain ValueError/ConnectionError variants
+            raise DafuError(
+                f"无法连接 Chroma 服务 {chroma_url}：{exc}。请确认服务已启动，或清空 DAFU_CHROMA_URL 使用内置存储。"
+            ) from exc
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=settings)
+
+
+class ChromaStore:
+    """Documents and chunks of one corpus for one embedding model."""
+
+    def __init__(self, client: Any, namespace: str) -> None:
+        self.client = client
+        self.namespace = namespace
+        space = {"hnsw:space": "cosine"}
+        self.docs = client.get_or_create_collection(
+            f"{namespace}_docs", embedding_function=None, metadata=space
+        )
+        self.chunks = client.get_or_create_collection(
+            f"{namespace}_chunks", embedding_function=None, metadata=space
+        )
+
+    # -- reading -------------------------------------------------------------------------
+    def versions(self) -> dict[str, str]:
+        """doc_id -> committed version."""
+        got = self.docs.get(include=["metadatas"])
+        return {i: str(m["version"]) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    def fingerprint(self) -> str:
+        """Changes whenever any committed document changes; keys the derived lexical index."""
+        items = sorted(self.versions().items())
+        return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        meta = got["metadatas"][0]
+        return Document(
+            doc_id=doc_id,
+            source=str(meta["source"]),
+            content_hash=str(meta["content_hash"]),
+            text=got["documents"][0],
+            meta=LetterMeta.model_validate_json(str(meta["meta_json"])),
+        )
+
+    def list_documents(self) -> list[DocumentInfo]:
+        got = self.docs.get(include=["metadatas"])
+        infos = [
+            DocumentInfo(
+                doc_id=i,
+                source=str(m["source"]),
+                content_hash=str(m["content_hash"]),
+                chars=int(m["chars"]),
+                chunks=int(m["chunks"]),
+                meta=LetterMeta.model_validate_json(str(m["meta_json"])),
+            )
+            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+        ]
+        return sorted(infos, key=lambda d: d.doc_id)
+
+    def all_chunks(self) -> list[tuple[Chunk, dict[str, Any]]]:
+        """Every committed chunk with its stored metadata (for rebuilding the lexical index)."""
+        versions = self.versions()
+        out = []
+        got = self.chunks.get(include=["metadatas", "documents"])
+        for cid, meta, text in zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True):
+            if versions.get(str(meta["doc_id"])) == meta["version"]:
+                out.append((_chunk(cid, text, meta), dict(meta)))
+        out.sort(key=lambda pair: (pair[0].doc_id, pair[0].ordinal))
+        return out
+
+    def chunk_embeddings(self, doc_id: str) -> list[list[float]]:
+        got = self.chunks.get(where={"doc_id": doc_id}, include=["embeddings", "metadatas"])
+        version = self.versions().get(doc_id)
+        return [
+            list(e)
+            for e, m in zip(got["embeddings"], got["metadatas"] or [], strict=True)
+            if m["version"] == version
+        ]
+
+    def query(
+        self, embedding: Sequence[float], k: int, filters: Filters | None = None
+    ) -> list[tuple[Chunk, dict[str, Any], float]]:
+        """Nearest committed chunks as (chunk, metadata, cosine similarity)."""
+        count = self.chunks.count()
+        if count == 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[list(embedding)],
+            n_results=min(k, count),
+            where=chroma_where(filters),
+            include=["metadatas", "documents", "distances"],
+        )
+        versions = self.versions()
+        out = []
+        for cid, meta, text, dist in zip(
+            got["ids"][0], got["metadatas"][0], got["documents"][0], got["distances"][0], strict=True
+        ):
+            if versions.get(str(meta["doc_id"])) == meta["version"]:
+                out.append((_chunk(cid, text, meta), dict(meta), 1.0 - float(dist)))
+        return out
+
+    def similar_documents(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
+        count = self.docs.count()
+        if count == 0:
+            return []
+        got = self.docs.query(
+            query_embeddings=[list(embedding)], n_results=min(k, count), include=["distances"]
+        )
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    # -- writing -------------------------------------------------------------------------
+    def put_document(
+        self, doc: Document, version: str, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+    ) -> None:
+        if not chunks:
+            raise DafuError(f"文档 {doc.source} 没有可索引的文字。")
+        meta = doc.meta
+        common = {
+            "doc_id": doc.doc_id,
+            "version": version,
+            "doc_number": meta.doc_number,
+            "title": meta.title,
+            "kind": meta.kind,
+            "proposer": meta.proposer,
+            "year": meta.year if meta.year is not None else -1,
+        }
+        for i in range(0, len(chunks), _BATCH):
+            part = chunks[i : i + _BATCH]
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in part],
+                documents=[c.text for c in part],
+                embeddings=[list(e) for e in embeddings[i : i + _BATCH]],
+                metadatas=[
+                    {**common, "start": c.start, "end": c.end, "section": c.section, "ordinal": c.ordinal}
+                    for c in part
+                ],
+            )
+        centroid = _normalised_mean(embeddings)
+        self.docs.upsert(
+            ids=[doc.doc_id],
+            documents=[doc.text],
+            embeddings=[centroid],
+            metadatas=[
+                {
+                    **common,
+                    "source": doc.source,
+                    "content_hash": doc.content_hash,
+                    "chars": len(doc.text),
+                    "chunks": len(chunks),
+                    "meta_json": meta.model_dump_json(),
+                }
+            ],
+        )
+        self._delete_stale_chunks(doc.doc_id, version)
+
+    def delete_document(self, doc_id: str) -> bool:
+        if not self.docs.get(ids=[doc_id])["ids"]:
+            return False
+        self.docs.delete(ids=[doc_id])  # commit point: its chunks are now invisible
+        self.chunks.delete(where={"doc_id": doc_id})
+        return True
+
+    def collect_garbage(self) -> int:
+        """Delete chunks not belonging to a committed document version (left by an interrupted write)."""
+        versions = self.versions()
+        got = self.chunks.get(include=["metadatas"])
+        stale = [
+            cid
+            for cid, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+            if versions.get(str(m["doc_id"])) != m["version"]
+        ]
+        for i in range(0, len(stale), _BATCH):
+            self.chunks.delete(ids=stale[i : i + _BATCH])
+        if stale:
+            log.info("removed %d chunks left by an interrupted write", len(stale))
+        return len(stale)
+
+    def _delete_stale_chunks(self, doc_id: str, version: str) -> None:
+        self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]})
+
+
+def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.year is not None:
+        clauses.append({"year": filters.year})
+    for field in ("kind", "doc_number", "proposer", "doc_id"):
+        value = getattr(filters, field)
+        if value:
+            clauses.append({field: value})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def matches(filters: Filters | None, meta: dict[str, Any]) -> bool:
+    """The same filter applied to stored chunk metadata (for the lexical side)."""
+    if filters is None:
+        return True
+    if filters.year is not None and meta.get("year") != filters.year:
+        return False
+    return all(
+        not getattr(filters, field) or meta.get(field) == getattr(filters, field)
+        for field in ("kind", "doc_number", "proposer", "doc_id")
+    )
+
+
+def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        section=str(meta["section"]),
+        ordinal=int(meta["ordinal"]),
+    )
+
+
+def _normalised_mean(embeddings: Sequence[Sequence[float]]) -> list[float]:
+    import numpy as np
+
+    mean = np.asarray(embeddings, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(mean)) or 1.0
+    return (mean / norm).tolist()

@@ -1,0 +1,103 @@
+"""Chinese tokenisation for the lexical index and for answer selection (jieba, search mode)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_KEEP = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
+# Words that carry no topic in questions or letters; they only add noise to BM25 and overlap scores.
+STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "或",
+        "是",
+        "在",
+        "对",
+        "为",
+        "把",
+        "被",
+        "将",
+        "从",
+        "以",
+        "等",
+        "于",
+        "之",
+        "其",
+        "这",
+        "那",
+        "有",
+        "也",
+        "都",
+        "而",
+        "就",
+        "并",
+        "还",
+        "又",
+        "啊",
+        "吗",
+        "呢",
+        "吧",
+        "什么",
+        "多少",
+        "哪些",
+        "哪个",
+        "哪",
+        "几",
+        "几个",
+        "怎么",
+        "怎样",
+        "如何",
+        "是否",
+        "有没有",
+        "请问",
+        "一下",
+        "我们",
+        "我市",
+        "我局",
+        "你们",
+        "您",
+        "情况",
+        "方面",
+        "相关",
+        "有关",
+        "进行",
+        "开展",
+        "工作",
+        "一个",
+        "多少家",
+        "多少个",
+        "是多少",
+        "有多少",
+    ]
+)
+_DOMAIN_WORDS = (
+    "中国眼谷", "眼谷", "基因药谷", "药谷", "生命健康", "生物医药", "医疗器械", "答复函", "文号",
+    "揭榜挂帅", "三张清单", "概念验证", "总营收", "规上", "会办", "政协提案", "人大建议", "新型研发机构",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _init() -> None:
+    for word in _DOMAIN_WORDS:
+        jieba.add_word(word, freq=2000)
+    jieba.initialize()
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens, lower-cased, punctuation and stopwords removed."""
+    _init()
+    return [
+        t
+        for t in (w.strip().lower() for w in jieba.cut_for_search(text))
+        if t and _KEEP.search(t) and t not in STOPWORDS
+    ]

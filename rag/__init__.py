@@ -1,0 +1,9 @@
+"""dafu core: types, settings, retrieval, answering and the service that ties them together."""
+
+import os
+
+# Nothing in dafu may reach a model hub: fail fast on a hub name instead of retrying for a minute.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma's telemetry

@@ -1,0 +1,35 @@
+"""Domain errors. No web imports: the API and CLI map these to status codes and exit messages once."""
+
+from __future__ import annotations
+
+
+class DafuError(Exception):
+    """Base of every error a user can act on; the message says what was wrong and what to do."""
+
+
+class InvalidInput(DafuError):
+    """A question, filter or request that cannot be processed as given."""
+
+
+class UnsupportedFile(DafuError):
+    """A file type dafu cannot read."""
+
+
+class UnreadableFile(DafuError):
+    """A supported file type whose content cannot be read (corrupt, encrypted, empty, undecodable)."""
+
+
+class FileTooLarge(DafuError):
+    """An upload over the configured size limit."""
+
+
+class DocumentNotFound(DafuError):
+    """No document with the given id is indexed."""
+
+
+class LLMUnavailable(DafuError):
+    """LLM mode was asked for but no endpoint is configured or it did not answer."""
+
+
+class ModelNotFound(DafuError):
+    """A configured model is not present on this machine (nothing is ever downloaded)."""

