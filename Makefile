@@ -68,7 +68,7 @@ eval: install
 bench: install
 	$(BIN)/python -m eval.bench
 
-screenshots: install-test
+screenshots: $(TEST_STAMP) install-browser
 	$(BIN)/python -m pytest -q tests/ui -k screenshots --screenshots
 
 clean:

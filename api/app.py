@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from api import errors
 from api.deps import ServiceDep
-from api.routes import ask, documents
+from api.routes import ask, documents, draft
 from api.schemas import Health
 from rag.service import DafuService, build_service
 from rag.settings import Settings, get_settings
@@ -32,6 +32,7 @@ def create_app(
     errors.install(app)
     app.include_router(ask.router)
     app.include_router(documents.router)
+    app.include_router(draft.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     def healthz(svc: ServiceDep) -> Health:

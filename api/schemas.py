@@ -8,11 +8,11 @@ from pydantic import BaseModel, Field
 
 from rag.types import Citation, DocumentInfo, Filters, Hit, LetterMeta
 
-MAX_QUESTION = 2000
 
-
+# Length is checked by the service against DAFU_MAX_QUESTION_CHARS, so that an empty or over-long
+# question gets the same Chinese message in the API, the CLI and the UI.
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION, description="The question, in Chinese.")
+    question: str = Field(description="The question, in Chinese.")
     top_k: int = Field(default=5, ge=1, le=50)
     filters: Filters | None = None
     mode: Literal["extractive", "llm"] = "extractive"
@@ -29,7 +29,7 @@ class AskResponse(BaseModel):
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=MAX_QUESTION)
+    query: str
     top_k: int = Field(default=5, ge=1, le=50)
     filters: Filters | None = None
 

@@ -75,7 +75,9 @@ class SentenceTransformerEmbedding(BaseEmbedding):
 
     @property
     def dim(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers renamed the method; keep working with versions before and after.
+        get_dim = getattr(self._model, "get_embedding_dimension", None)
+        return int(get_dim() if get_dim else self._model.get_sentence_embedding_dimension())
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
         vectors = self._model.encode(

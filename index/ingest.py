@@ -83,11 +83,13 @@ class Ingestor:
         files = list(iter_files(paths))
         report = IngestReport()
         versions = self.store.versions()
+        seen: dict[str, Path] = {}  # doc_id -> file it came from in this run
         for done, path in enumerate(files):
             if progress:
                 progress(path.name, done, len(files))
             try:
                 prepared = self.prepare(path.name, path=path)
+                _check_unique(prepared.document.doc_id, path, seen)
             except DafuError as exc:
                 report.failed.append((str(path), str(exc)))
                 log.warning("skipped %s: %s", path, exc)
@@ -121,3 +123,12 @@ class Ingestor:
         embeddings = self.embedder.get_text_embedding_batch(texts)
         self.store.put_document(doc, prepared.version, prepared.chunks, embeddings)
         (report.updated if current else report.added).append(doc.doc_id)
+
+
+def _check_unique(doc_id: str, path: Path, seen: dict[str, Path]) -> None:
+    """Two files with the same stem (a.txt and a.docx) would replace each other on every run."""
+    first = seen.setdefault(doc_id, path)
+    if first != path:
+        raise DafuError(
+            f"文件 {path.name} 与 {first.name} 的文档编号相同（{doc_id}），已跳过。请重命名其中一个文件后重试。"
+        )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import bm25s
 import numpy as np
 
 from index.store import ChromaStore, matches
-from index.tokenize import tokenize
+from index.tokenize import TOKENIZER_VERSION, tokenize
 from rag.types import Chunk, Filters
 
 log = logging.getLogger(__name__)
@@ -29,13 +31,14 @@ class LexicalIndex:
         self._bm25: bm25s.BM25 | None = None
         self._chunks: list[Chunk] = []
         self._metas: list[dict[str, Any]] = []
+        self._df: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._chunks)
 
     def sync(self, store: ChromaStore) -> None:
         """Load the persisted index if it matches the store, otherwise rebuild it from the store."""
-        fingerprint = store.fingerprint()
+        fingerprint = f"{store.fingerprint()}-t{TOKENIZER_VERSION}"
         if fingerprint == self.fingerprint:
             return
         if self._load(fingerprint):
@@ -47,11 +50,19 @@ class LexicalIndex:
         self._chunks = [c for c, _ in pairs]
         self._metas = [m for _, m in pairs]
         self._bm25 = None
+        corpus = [tokenize(_indexed_text(c)) for c in self._chunks]
+        self._df = dict(Counter(t for tokens in corpus for t in set(tokens)))
         if self._chunks:
             self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
-            self._bm25.index([tokenize(_indexed_text(c)) for c in self._chunks], show_progress=False)
-        self.fingerprint = fingerprint or store.fingerprint()
+            self._bm25.index(corpus, show_progress=False)
+        self.fingerprint = fingerprint or f"{store.fingerprint()}-t{TOKENIZER_VERSION}"
         self._save()
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency of a token over the chunks; unseen tokens weigh the most."""
+        n = len(self._chunks)
+        df = self._df.get(token, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def search(
         self, query: str, k: int, filters: Filters | None = None
@@ -84,6 +95,7 @@ class LexicalIndex:
                 "fingerprint": self.fingerprint,
                 "chunks": [c.model_dump() for c in self._chunks],
                 "metas": self._metas,
+                "df": self._df,
             }
             (tmp / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
             old = self.path.with_name(self.path.name + ".old")
@@ -100,7 +112,7 @@ class LexicalIndex:
             return False
         try:
             payload = json.loads(meta_file.read_text(encoding="utf-8"))
-            if payload.get("fingerprint") != fingerprint:
+            if payload.get("fingerprint") != fingerprint or "df" not in payload:
                 return False
             chunks = [Chunk.model_validate(c) for c in payload["chunks"]]
             bm25 = bm25s.BM25.load(str(self.path / "bm25")) if chunks else None
@@ -108,6 +120,7 @@ class LexicalIndex:
             log.warning("lexical index at %s unreadable (%s); rebuilding", self.path, exc)
             return False
         self._chunks, self._metas, self._bm25 = chunks, payload["metas"], bm25
+        self._df = payload.get("df", {})
         self.fingerprint = fingerprint
         return True
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import logging
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -116,18 +115,19 @@ def _read_docx(data: bytes, name: str) -> str:
     import io
 
     import docx  # python-docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        lines: list[str] = [p.text for p in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                lines.append("\t".join(cell.text for cell in row.cells))
+    # A damaged file fails anywhere in zipfile, zlib, lxml or python-docx, with their own exception
+    # types; every one of them means the same thing to the user.
+    except Exception as exc:
         raise UnreadableFile(
             f"文件 {name} 不是有效的 .docx 文档（可能已损坏或是旧版 .doc）。请用 Word 或 WPS 另存为 .docx 后重试。"
         ) from exc
-    lines: list[str] = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.append("\t".join(cell.text for cell in row.cells))
     text = "\n".join(lines)
     if not text.strip():
         raise UnreadableFile(f"文件 {name} 中没有文字内容。")
@@ -138,7 +138,6 @@ def _read_pdf(data: bytes, name: str) -> str:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -147,7 +146,9 @@ def _read_pdf(data: bytes, name: str) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except UnreadableFile:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    # pypdf raises many exception types on damaged files (zlib errors, NotImplementedError for a
+    # garbled filter name, LimitReachedError, ...); all of them mean the file cannot be read.
+    except Exception as exc:
         raise UnreadableFile(f"PDF 文件 {name} 无法解析（可能已损坏）。请重新导出 PDF 后重试。") from exc
     text = "\n\n".join(pages)
     if not text.strip():

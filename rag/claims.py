@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 # Length-preserving normalisation, so that a match in the normalised text slices the original text.
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)} | {
@@ -69,9 +70,9 @@ _UNITS = (
 # Longest first, so that 平方米 wins over 米.
 _BASE_UNITS = "|".join(re.escape(u) for u in sorted(_UNITS.split(), key=len, reverse=True))
 _NUMBER = re.compile(
-    r"(?<![\dA-Za-z.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\dA-Za-z]|\.\d)"
-    rf"(?:{_WS}(?:余|多)(?=(?:{_MAGNITUDE}|{_BASE_UNITS})))?(?P<mag>{_MAGNITUDE})?"
-    rf"(?:(?:余|多)(?={_BASE_UNITS}))?(?P<base>{_BASE_UNITS})?"
+    r"(?<![\dA-Za-z.])(?P<num>\d+/\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\dA-Za-z]|[./]\d)"
+    rf"(?:{_WS}(?:余|多)(?=(?:{_MAGNITUDE}|{_BASE_UNITS})))?(?:[ \t]*(?P<mag>{_MAGNITUDE}))?"
+    rf"(?:(?:余|多)(?={_BASE_UNITS}))?(?:[ \t]*(?P<base>{_BASE_UNITS}))?"
 )
 
 
@@ -178,10 +179,12 @@ def _supports(known: Claim, claim: Claim) -> bool:
     return claim.key[1] in ("", known.key[1])
 
 
-def _decimal(number: str) -> Decimal | None:
+def _decimal(number: str) -> Decimal | Fraction | None:
     try:
+        if "/" in number:
+            return Fraction(number)
         return Decimal(number.replace(",", "")).normalize()
-    except InvalidOperation:
+    except (InvalidOperation, ValueError, ZeroDivisionError):
         return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -96,86 +97,157 @@ _MARKER = re.compile(
 )
 _SENTENCE_END = re.compile(r"[。！？；\n]")
 _NOT_TEXT = re.compile(r"[^\w]+")
+# A sentence sharing less than this (a claim counts 1, all the statement's bigrams 1) is no evidence.
+_MIN_SUPPORT = 0.3
 
 
 class LLMAnswerer:
-    """Answers a question from retrieved hits with an LLM that must cite them as [n]."""
+    """Answers a question from retrieved hits with an LLM that must cite them as [n].
+
+    Small local models often cite the wrong passage or none. A statement whose numbers, dates and 文号 are
+    not in the passages it cites but are all in another one is re-attributed to that passage; an uncited
+    answer is attributed to the first passage holding all of its claims (it must have one), else not found.
+    """
 
     def __init__(
         self, client: OpenAICompatibleClient, *, max_tokens: int = 512, max_passage_chars: int = 1200
-    ):
+    ) -> None:
         self.client = client
         self.max_tokens = max_tokens
         self.max_passage_chars = max_passage_chars
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         support = max((hit.score for hit in hits), default=0.0)
+        not_found = Answer(answer=NOT_FOUND, found=False, hits=tuple(hits), mode="llm", support=support)
         if not hits:
-            return Answer(answer=NOT_FOUND, found=False, mode="llm", support=support)
-        reply = self.client.chat(
-            build_messages(question, hits, self.max_passage_chars), max_tokens=self.max_tokens
-        )
+            return not_found
+        messages = build_messages(question, hits, self.max_passage_chars)
+        reply = self.client.chat(messages, max_tokens=self.max_tokens).strip()
         log.debug("LLM reply: %s", reply)
-        text, cited, statements = parse_reply(reply, len(hits))
-        if not cited or _is_refusal(text):
-            return Answer(answer=NOT_FOUND, found=False, hits=tuple(hits), mode="llm", support=support)
-        citations = tuple(_citation(hits[i], statements[i]) for i in cited)
-        passages = [_header(hits[i]) + "\n" + hits[i].text for i in cited]
+        if not reply or _is_refusal(reply):
+            return not_found
+        passages = [_header(hit) + "\n" + hit.text for hit in hits]
+        marks = _find_marks(reply, len(hits))
+        for mark in marks:
+            if mark.cited:
+                _repair(mark, passages, question)
+        if not any(mark.cited for mark in marks):
+            marks += _infer_mark(reply, passages, question)
+        text, cited, statements = _render(reply, marks)
+        if not cited:
+            return not_found
         return Answer(
             answer=text,
             found=True,
-            citations=citations,
+            citations=tuple(_citation(hits[i], " ".join(statements[i])) for i in cited),
             hits=tuple(hits),
             mode="llm",
             support=support,
-            unsupported=tuple(unsupported_claims(strip_markers(text), passages)),
+            unsupported=tuple(unsupported_claims(strip_markers(text), [passages[i] for i in cited])),
         )
 
 
+_SYSTEM = (
+    "你是政府答复函问答助手。只用资料中的内容回答，数字、日期、文号照抄资料原文，"
+    f"在句末用[编号]注明出处。如果资料中没有问题的答案，回答：{NOT_FOUND}"
+)
+# One refusal and one answer, in the format of the real request: a 0.5B model follows examples far better
+# than rules (without them it either refuses everything or never cites).
+_EXAMPLE = (
+    "[1] 温政办〔2023〕5号《关于市人大代表建议的答复函》\n2022年，全市新建公园12个，新增绿地面积35公顷。\n\n"
+    "[2] 温交复〔2023〕8号《关于市政协提案的答复函》\n全市已开通公交线路286条，日均客运量40万人次。\n\n"
+    "[3] 温教复〔2023〕3号《关于市政协提案的答复函》\n全市共有中小学校510所。\n\n"
+    "问题：{question}\n回答："
+)
+_SHOTS = [
+    {"role": "user", "content": _EXAMPLE.format(question="全市有多少家三甲医院？")},
+    {"role": "assistant", "content": NOT_FOUND},
+    {"role": "user", "content": _EXAMPLE.format(question="全市开通了多少条公交线路？")},
+    {"role": "assistant", "content": "全市已开通公交线路286条[2]。"},
+]
+
+
 def build_messages(question: str, hits: list[Hit], max_passage_chars: int = 1200) -> list[dict[str, Any]]:
-    """The chat messages: numbered passages with their 文号/section, the question and the rules."""
+    """System rules, two worked examples, then the numbered passages (with 文号/title/section) and question."""
     blocks = [f"[{n}] {_header(hit)}\n{hit.text[:max_passage_chars]}" for n, hit in enumerate(hits, start=1)]
-    rules = (
-        "回答要求：\n"
-        "1. 只能根据上面的资料回答，不要使用资料以外的知识，不要编造。\n"
-        "2. 每句话后面用方括号写出所依据资料的编号，例如：……[1]。\n"
-        "3. 数字、日期、文号必须照抄资料原文。\n"
-        f"4. 如果资料中没有问题的答案，只回答：{NOT_FOUND}"
-    )
-    user = "\n\n".join(["资料：\n" + "\n\n".join(blocks), f"问题：{question.strip()}", rules])
-    system = "你是政府答复函问答助手，只依据给出的资料用中文简洁作答，并标注资料编号。"
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    user = "\n\n".join(blocks) + f"\n\n问题：{question.strip()}\n回答："
+    return [{"role": "system", "content": _SYSTEM}, *_SHOTS, {"role": "user", "content": user}]
 
 
-def parse_reply(reply: str, n_hits: int) -> tuple[str, list[int], dict[int, list[str]]]:
-    """Renumber valid [n] markers by first use, drop markers that point at no passage.
+@dataclass
+class _Mark:
+    """One group of citation markers in the reply ("[1]", "[1][3]", "[2,3]")."""
 
-    Returns the answer text, the cited hit indices (0-based, in citation order) and, per cited hit, the
-    statements (text since the previous marker) that cite it.
-    """
-    order: list[int] = []
-    statements: dict[int, list[str]] = {}
-    pieces: list[str] = []
+    start: int
+    end: int
+    cited: list[int]  # 0-based hit indices that exist
+    statement: str  # the text the markers close
+
+
+def _find_marks(reply: str, n_hits: int) -> list[_Mark]:
+    marks: list[_Mark] = []
     last = 0
     statement = ""
     for m in _MARKER.finditer(reply):
-        pieces.append(reply[last : m.start()])
         # A statement runs from the previous marker (or the start) to its marker: "A[1]。B[2]" and "A。[1]B。[2]";
         # adjacent markers ("A[1][2]") share one.
         if reply[last : m.start()].strip():
             statement = reply[last : m.start()]
         numbers = [int(x) for x in re.findall(r"\d+", m.group("a") or m.group("b"))]
-        marks = []
-        for n in dict.fromkeys(numbers):
-            if not 1 <= n <= n_hits:
-                continue
-            if n - 1 not in statements:
-                order.append(n - 1)
-                statements[n - 1] = []
-            statements[n - 1].append(statement)
-            marks.append(f"[{order.index(n - 1) + 1}]")
-        pieces.append("".join(marks))
+        cited = [n - 1 for n in dict.fromkeys(numbers) if 1 <= n <= n_hits]
+        if marks and marks[-1].end == m.start():
+            marks[-1].end = m.end()
+            marks[-1].cited += [i for i in cited if i not in marks[-1].cited]
+        else:
+            marks.append(_Mark(m.start(), m.end(), cited, statement))
         last = m.end()
+    return marks
+
+
+def _infer_mark(reply: str, passages: list[str], question: str) -> list[_Mark]:
+    """A citation at the end of an uncited reply: the first passage that holds all of its claims, if any."""
+    claims = _new_claims(reply, question)
+    for i, passage in enumerate(passages):
+        if claims and not unsupported_claims(" ".join(claims), [passage]):
+            at = len(reply) - 1 if reply[-1] in "。！？" else len(reply)
+            return [_Mark(at, at, [i], reply)]
+    return []
+
+
+def _repair(mark: _Mark, passages: list[str], question: str) -> None:
+    """Re-attribute a statement whose claims its cited passages lack to the first passage holding them all."""
+    claims = " ".join(_new_claims(mark.statement, question))
+    if not claims or not unsupported_claims(claims, [passages[i] for i in mark.cited]):
+        return
+    for i, passage in enumerate(passages):
+        if not unsupported_claims(claims, [passage]):
+            mark.cited = [i]
+            return
+
+
+def _new_claims(text: str, question: str) -> list[str]:
+    """The claims of ``text`` that do not merely repeat the question."""
+    return unsupported_claims(strip_markers(text), [question])
+
+
+def _render(reply: str, marks: list[_Mark]) -> tuple[str, list[int], dict[int, list[str]]]:
+    """The answer with markers renumbered by first use ([1] is the first citation) and dangling ones removed.
+
+    Also returns the cited hit indices in citation order and, per cited hit, the statements citing it.
+    """
+    order: list[int] = []
+    statements: dict[int, list[str]] = {}
+    pieces: list[str] = []
+    last = 0
+    for mark in sorted(marks, key=lambda mark: mark.start):
+        pieces.append(reply[last : mark.start])
+        for i in mark.cited:
+            if i not in statements:
+                order.append(i)
+                statements[i] = []
+            statements[i].append(mark.statement)
+        pieces.append("".join(f"[{order.index(i) + 1}]" for i in mark.cited))
+        last = mark.end
     pieces.append(reply[last:])
     text = re.sub(r"[ \t]+([。，；！？])", r"\1", "".join(pieces)).strip()
     return text, order, statements
@@ -190,16 +262,13 @@ def _is_refusal(text: str) -> bool:
 
 
 def _header(hit: Hit) -> str:
-    parts = [
-        hit.doc_number,
-        f"《{hit.title}》" if hit.title else "",
-        f"章节：{hit.section}" if hit.section else "",
-    ]
-    return " ".join(part for part in parts if part)
+    title = f"《{hit.title}》" if hit.title else ""
+    section = f" 章节：{hit.section}" if hit.section else ""
+    return f"{hit.doc_number}{title}{section}".strip()
 
 
-def _citation(hit: Hit, statements: list[str]) -> Citation:
-    a, b = narrow_quote(hit.text, " ".join(statements))
+def _citation(hit: Hit, statement: str) -> Citation:
+    a, b = narrow_quote(hit.text, statement)
     return Citation(
         doc_id=hit.doc_id,
         doc_number=hit.doc_number,
@@ -234,14 +303,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def narrow_quote(text: str, statement: str) -> tuple[int, int]:
     """The span of ``text`` (its best sentence, plus adjacent sentences nearly as good) supporting ``statement``.
 
-    Falls back to the whole text when no sentence shares anything with the statement.
+    Falls back to the whole text when no sentence clearly supports the statement.
     """
     spans = sentence_spans(text)
     if len(spans) <= 1:
         return 0, len(text)
     scores = [_support_score(text[a:b], statement) for a, b in spans]
     best = max(range(len(spans)), key=lambda i: scores[i])
-    if scores[best] <= 0:
+    if scores[best] < _MIN_SUPPORT:
         return 0, len(text)
     first = last = best
     while first > 0 and scores[first - 1] >= 0.6 * scores[best]:

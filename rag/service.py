@@ -15,7 +15,10 @@ from index.ingest import Ingestor, IngestReport, Progress
 from index.lexical import LexicalIndex
 from index.store import ChromaStore, make_client
 from rag.answering import ExtractiveAnswerer
+from rag.drafting import Draft, Drafter
 from rag.errors import DocumentNotFound, InvalidInput, LLMUnavailable
+from rag.meta_answers import MetadataAnswerer, referenced_letters
+from rag.proposal import parse_proposal
 from rag.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, Retriever
 from rag.settings import Settings
 from rag.types import Answer, Document, DocumentInfo, Filters, Hit
@@ -38,11 +41,20 @@ class DafuService:
         self.dense = DenseRetriever(self.store, self.embedder)
         self.lexical_retriever = LexicalRetriever(self.lexical)
         self.hybrid = HybridRetriever(
-            self.dense, self.lexical_retriever, method=settings.fusion, rrf_k=settings.rrf_k
+            self.dense,
+            self.lexical_retriever,
+            method=settings.fusion,
+            rrf_k=settings.rrf_k,
+            dense_weight=settings.dense_weight,
         )
         self.retriever: Retriever = self.hybrid
-        self.answerer = ExtractiveAnswerer(threshold=settings.refusal_threshold)
+        self.answerer = ExtractiveAnswerer(threshold=settings.refusal_threshold, idf=self.lexical.idf)
+        self.meta_answerer = MetadataAnswerer(self._all_documents)
+        self._doc_cache: tuple[str, list[Document]] = ("", [])
         self.llm_answerer = _make_llm_answerer(settings)
+        self.drafter = Drafter(
+            self.hybrid, self.store, self.embedder, llm=getattr(self.llm_answerer, "client", None)
+        )
         self._write_lock = threading.Lock()
 
     # -- ask / search --------------------------------------------------------------------------
@@ -67,7 +79,43 @@ class DafuService:
             return self.llm_answerer.answer(question, hits)
         if mode != "extractive":
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
-        return self.answerer.answer(question, hits)
+        return self.answer_hits(question, hits)
+
+    def answer_hits(self, question: str, hits: list[Hit]) -> Answer:
+        """The offline answer to a question from given hits: a letter's particulars from its
+        metadata when that is what is asked, otherwise extracted sentences."""
+        by_meta = self.meta_answerer.answer(question)
+        if by_meta is not None:
+            return by_meta.model_copy(update={"hits": tuple(hits)})
+        named = referenced_letters(question, self._all_documents())
+        if not named:
+            return self.answerer.answer(question, hits)
+        # The question names its letters ("126号和115号…"): answer from those letters only.
+        ids = {d.doc_id for d in named}
+        pool: dict[str, Hit] = {}
+        for doc in named[:4]:
+            for hit in self.retriever.retrieve(question, 3, Filters(doc_id=doc.doc_id)):
+                pool.setdefault(hit.chunk_id, hit)
+        for hit in hits:
+            if hit.doc_id in ids:
+                pool.setdefault(hit.chunk_id, hit)
+        answer = self.answerer.answer(question, list(pool.values()), per_letter=len(named) > 1)
+        return answer.model_copy(update={"hits": tuple(hits)})
+
+    def _all_documents(self) -> list[Document]:
+        """Every document with its text, cached until the index changes."""
+        fingerprint = self.lexical.fingerprint
+        if self._doc_cache[0] != fingerprint:
+            docs = [self.store.get_document(i.doc_id) for i in self.store.list_documents()]
+            self._doc_cache = (fingerprint, [d for d in docs if d is not None])
+        return self._doc_cache[1]
+
+    def draft(
+        self, proposal: str, *, top_k: int | None = None, mode: str = "offline", **fields: str | None
+    ) -> Draft:
+        """Draft a reply letter to a proposal's text. ``fields``: proposer, session, number, kind,
+        title; a value given overrides what the text says."""
+        return self.drafter.draft(parse_proposal(proposal, **fields), top_k or self.settings.top_k, mode)
 
     def _check_text(self, text: str, what: str) -> str:
         text = (text or "").strip()

@@ -37,11 +37,14 @@ class Settings(BaseSettings):
         default=200, description="Maximum characters of a chunk (sentences are never cut)."
     )
     top_k: int = 5
-    fusion: str = Field(default="rrf", description="rrf | weighted")
+    fusion: str = Field(default="weighted", description="weighted (min-max scores) | rrf; chosen by eval")
+    dense_weight: float = Field(
+        default=0.2, description="Share of the dense side in the fusion; chosen by eval."
+    )
     rrf_k: int = 60
     reranker_model: str | None = Field(default=None, description="Path to a local CrossEncoder folder.")
     refusal_threshold: float = Field(
-        default=0.5, description="Minimum answer support score; calibrated by `make eval`."
+        default=0.55, description="Minimum answer support score; calibrated on eval/data/letters_qa.jsonl."
     )
     llm_base_url: str | None = None
     llm_model: str = "qwen2.5-0.5b-instruct"

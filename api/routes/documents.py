@@ -45,4 +45,6 @@ def delete_document(doc_id: str, service: ServiceDep) -> None:
 
 
 def _too_large(limit: int) -> str:
-    return f"文件超过上传上限 {limit // (1024 * 1024)} MB。请拆分文件或联系管理员调整 DAFU_MAX_UPLOAD_BYTES。"
+    # Limits under 1 MB (set by administrators or tests) would otherwise read as "0 MB".
+    size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+    return f"文件超过上传上限 {size}。请拆分文件或联系管理员调整 DAFU_MAX_UPLOAD_BYTES。"

@@ -19,6 +19,12 @@ def test_units_magnitudes_and_approximations() -> None:
     assert extract_claims(text) == ["150万元", "3432项", "1800余人", "170个", "30平方米"]
 
 
+def test_spaced_units_and_fractions() -> None:
+    text = "签约项目 9 个，共获投资 6000 万；生物医药产业产值约占全国1/8，审评时限压缩了1/3。"
+    assert extract_claims(text) == ["9个", "6000万", "1/8", "1/3"]
+    assert unsupported_claims("约占全国1/8", ["产值约占全国1/3"]) == ["1/8"]
+
+
 def test_dates_are_one_claim() -> None:
     text = "温州市科学技术局2023年6月29日印发，2024年起实施，6月30日前完成，截至2023.12.31。"
     assert extract_claims(text) == ["2023年6月29日", "2024年", "6月30日", "2023.12.31"]
@@ -26,7 +32,13 @@ def test_dates_are_one_claim() -> None:
 
 @pytest.mark.parametrize(
     "written",
-    ["温科提复〔2024〕126号", "温科提复[2024]126号", "温科提复（2024）126号", "温科提复【2024】126号", "温科提复(2024)126号"],
+    [
+        "温科提复〔2024〕126号",
+        "温科提复[2024]126号",
+        "温科提复（2024）126号",
+        "温科提复【2024】126号",
+        "温科提复(2024)126号",
+    ],
 )
 def test_doc_numbers_in_any_bracket(written: str) -> None:
     claims = find_claims(f"根据{written}文件，现答复如下。")
@@ -34,7 +46,10 @@ def test_doc_numbers_in_any_bracket(written: str) -> None:
 
 
 def test_doc_number_prefix_stops_at_function_words() -> None:
-    assert extract_claims("详见浙政办发〔2022〕3号和温政发〔2021〕第15号。") == ["浙政办发〔2022〕3号", "温政发〔2021〕第15号"]
+    assert extract_claims("详见浙政办发〔2022〕3号和温政发〔2021〕第15号。") == [
+        "浙政办发〔2022〕3号",
+        "温政发〔2021〕第15号",
+    ]
 
 
 def test_codes_markers_and_enumerators_are_not_claims() -> None:
@@ -54,7 +69,11 @@ def test_full_width_digits_are_read() -> None:
 
 
 def test_repeated_claims_are_listed_once() -> None:
-    assert extract_claims("确保2024年营收1700亿元，2024年产值580亿元，1700亿元以上。") == ["2024年", "1700亿元", "580亿元"]
+    assert extract_claims("确保2024年营收1700亿元，2024年产值580亿元，1700亿元以上。") == [
+        "2024年",
+        "1700亿元",
+        "580亿元",
+    ]
 
 
 def test_supported_claims_pass() -> None:

@@ -1,0 +1,137 @@
+"""``dafu eval``: run the evaluation sets side by side, write reports, or compare two runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from eval import compare as comparing
+from eval import drcd, report
+from eval.datasets import DEFAULT_DRCD, load_drcd, load_letters
+from eval.suite import SetResult, letters_service, run_drcd, run_letters
+from rag.settings import PROJECT_ROOT, get_settings
+
+console = Console()
+if not console.is_terminal:
+    console.width = max(console.width, 200)  # a report piped to a file keeps whole column names
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Any]:
+    with Progress(
+        TextColumn(f"[bold]{label}"), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True,
+    ) as bar:  # fmt: skip
+        tasks: dict[str, Any] = {}
+
+        def update(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done, total=total)
+
+        yield update
+
+
+@click.command("eval")
+@click.option(
+    "--set", "which", type=click.Choice(["letters", "drcd", "all"]), default="all", show_default=True
+)
+@click.option("--chunk-size", type=int, default=None, help="Chunk size of the indexes built for the run.")
+@click.option("--limit", type=int, default=None, help="Only the first N questions of each set.")
+@click.option("--out", type=click.Path(path_type=Path), default=PROJECT_ROOT / "reports", show_default=True)
+@click.option("--compare", "runs", nargs=2, type=click.Path(exists=True, path_type=Path), default=None,
+              help="Compare two earlier runs (their .json reports) instead of running.")  # fmt: skip
+@click.option(
+    "--quick", is_flag=True, help="No llama-index baseline, no separate ask timing, DRCD sample of 200."
+)
+@click.option("--drcd-path", envvar="DAFU_DRCD_PATH", type=click.Path(path_type=Path), default=DEFAULT_DRCD,
+              show_default=True, help="DRCD_dev.zh-hans.json; the set is skipped when it is absent.")  # fmt: skip
+@click.option("--drcd-paragraphs", type=int, default=None,
+              help="Index only the first N DRCD paragraphs and ask only their questions (default: all 1000).")  # fmt: skip
+@click.option("--label", default=None, help="Name of the report files (default: the sets run).")
+def eval_cmd(
+    which: str,
+    chunk_size: int | None,
+    limit: int | None,
+    out: Path,
+    runs: tuple[Path, Path] | None,
+    quick: bool,
+    drcd_path: Path,
+    drcd_paragraphs: int | None,
+    label: str | None,
+) -> None:
+    """Evaluate retrieval, answers and refusals: lexical, dense, hybrid and the llama-index baseline."""
+    if runs:
+        _compare(*runs)
+        return
+    settings = get_settings()
+    if chunk_size:
+        settings = settings.model_copy(update={"chunk_size": chunk_size})
+    sets: list[SetResult] = []
+    if which in ("letters", "all"):
+        with letters_service(settings) as service, _progress("letters") as progress:
+            sets.append(run_letters(service, load_letters(), quick=quick, limit=limit, progress=progress))
+    if which in ("drcd", "all"):
+        if not drcd_path.exists():
+            console.print(
+                f"[yellow]跳过 DRCD：找不到 {drcd_path}。如需评测，请把 DAFU_DRCD_PATH 设为 DRCD_dev.zh-hans.json 的路径。[/yellow]"
+            )
+        else:
+            corpus = load_drcd(drcd_path, drcd_paragraphs)
+            with _progress("DRCD index") as progress:
+                service = drcd.drcd_service(
+                    corpus, settings, progress=lambda n, d, t: progress("ingest", d, t)
+                )
+            sample = limit or (drcd.QUICK_SAMPLE if quick else drcd.DEFAULT_SAMPLE)
+            with _progress("DRCD") as progress:
+                sets.append(run_drcd(service, corpus, baseline=not quick, limit=sample, progress=progress))
+    if not sets:
+        raise click.ClickException("没有可运行的评测集。请检查 --set 选项和 DRCD 数据路径。")
+    run = {
+        "label": label or ("quick-" if quick else "") + "-".join(s.name for s in sets),
+        "timestamp": report.now_stamp(),
+        "settings": {"chunk_size": settings.chunk_size, "embed_model": settings.embed_model,
+                     "fusion": settings.fusion, "top_k": settings.top_k,
+                     "refusal_threshold": settings.refusal_threshold, "reranker_model": settings.reranker_model},
+        "sets": [s.to_json() for s in sets],
+    }  # fmt: skip
+    for s in sets:
+        console.print(report.rich_table(f"{s.name}（{s.questions} 题）", s.summary))
+        for note in s.notes:
+            console.print(f"  [dim]{note}[/dim]")
+        if s.per_type:
+            console.print(_per_type_table(s.per_type))
+        if s.calibration:
+            for line in report.calibration_lines(s.calibration):
+                if line:
+                    console.print(line)
+    path = report.write(run, out)
+    console.print(f"报告已写入 {path.with_suffix('.md')}（另有 .json、.png）")
+
+
+def _per_type_table(per_type: dict[str, dict[str, Any]]) -> Table:
+    types = sorted({t for v in per_type.values() for t in v})
+    table = Table("config", *types, title="answer accuracy by type (n)")
+    for config, values in per_type.items():
+        table.add_row(
+            config, *(f"{values[t]['acc']:.2f} ({values[t]['n']})" if t in values else "—" for t in types)
+        )
+    return table
+
+
+def _compare(a: Path, b: Path) -> None:
+    changes = comparing.compare(comparing.load(a), comparing.load(b))
+    table = Table("set", "config", "id", "question", str(a.name), str(b.name), "")
+    for c in sorted(changes, key=lambda c: (c.set, c.config, not c.better, c.id)):
+        mark = "[green]better[/green]" if c.better else "[red]worse[/red]"
+        table.add_row(c.set, c.config, c.id, c.question[:40], c.before, c.after, mark)
+    if changes:
+        console.print(table)
+    console.print(comparing.summary_line(changes))

@@ -1,0 +1,151 @@
+"""Questions about a letter's own particulars (文号, proposer, dates, 会办单位, contact, 抄送, proposal title),
+answered from the metadata read off the letter and cited where its text says it.
+
+Returns ``None`` when the question does not name a letter or does not ask for such a field, so the
+extractive answerer takes over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.metadata import DOC_NUMBER, normalise_doc_number
+from rag.answering import NOT_FOUND
+from rag.types import Answer, Citation, Document
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    label: str
+    pattern: re.Pattern[str]
+
+
+# Order matters: the first field whose pattern matches is the one asked for.
+_FIELDS = (
+    _Field("co_handlers", "会办单位", re.compile(r"会办")),
+    _Field("cc", "抄送", re.compile(r"抄送")),
+    _Field("contact", "联系人", re.compile(r"联系人|联系电话|电话")),
+    _Field("date", "落款日期", re.compile(r"落款|签发|哪天|哪一天|什么时候|何时|(?<!印发)日期")),
+    _Field("issued", "印发日期", re.compile(r"印发(?:日期|时间)|(?:哪天|何时|什么时候)印发")),
+    _Field("proposal_title", "提案（建议）题目", re.compile(r"题目|标题|叫什么|叫啥|名称")),
+    _Field("session", "会议届次", re.compile(r"哪次会议|哪一次会议|届次|哪届")),
+    _Field("doc_number", "文号", re.compile(r"文号|哪封|哪份|哪个答复函|哪一封")),
+    _Field("proposer", "提出人", re.compile(r"谁|哪位|哪个单位|哪个党派|哪家单位|提案人|提出人")),
+)
+_NUMBER_REF = re.compile(r"(\d{2,4})\s*号")
+
+
+class MetadataAnswerer:
+    """``answer(question) -> Answer | None`` over the documents given by ``documents()``."""
+
+    def __init__(self, documents: Callable[[], list[Document]]) -> None:
+        self.documents = documents
+
+    def answer(self, question: str) -> Answer | None:
+        field = next((f for f in _FIELDS if f.pattern.search(question)), None)
+        if field is None:
+            return None
+        letters = _referenced(question, [d for d in self.documents() if d.meta.doc_number])
+        if not letters or (field.name == "doc_number" and _names_doc_number(question)):
+            return None
+        citations: list[Citation] = []
+        parts: list[str] = []
+        missing: list[str] = []
+        for doc in letters:
+            found = _locate(doc, field.name)
+            if not found:
+                missing.append(doc.meta.doc_number)
+                continue
+            for value, start, end in found:
+                citations.append(
+                    Citation(
+                        doc_id=doc.doc_id,
+                        doc_number=doc.meta.doc_number,
+                        title=doc.meta.title,
+                        section="落款" if field.name in ("cc", "contact", "issued", "date") else "来文",
+                        quote=doc.text[start:end],
+                        start=start,
+                        end=end,
+                        score=1.0,
+                    )
+                )
+                parts.append(f"{doc.meta.doc_number}的{field.label}：{value}[{len(citations)}]")
+        if not citations:
+            names = "、".join(missing)
+            return Answer(answer=f"{NOT_FOUND}（{names}中没有写明{field.label}）", found=False, support=0.0)
+        if missing:
+            parts.append(f"{'、'.join(missing)}中没有写明{field.label}。")
+        return Answer(answer="\n".join(parts), found=True, citations=tuple(citations), support=1.0)
+
+
+def referenced_letters(question: str, docs: list[Document]) -> list[Document]:
+    """Letters a question names (by 文号, its serial number, proposal number or proposer)."""
+    return _referenced(question, [d for d in docs if d.meta.doc_number])
+
+
+def _names_doc_number(question: str) -> bool:
+    return bool(DOC_NUMBER.search(question))
+
+
+def _referenced(question: str, docs: list[Document]) -> list[Document]:
+    """Letters the question names: by 文号, by its number (121号), by proposal number or proposer."""
+    out: list[Document] = []
+    full = {normalise_doc_number(m.group(0)) for m in DOC_NUMBER.finditer(question)}
+    numbers = set(_NUMBER_REF.findall(question))
+    for doc in docs:
+        meta = doc.meta
+        serial = re.search(r"(\d+)号$", meta.doc_number)
+        proposer = re.sub(r"(委员|代表)$", "", meta.proposer)
+        if (
+            meta.doc_number in full
+            or (not full and serial and serial.group(1) in numbers)
+            or (not full and meta.proposal_number and meta.proposal_number in numbers)
+            or (not full and not numbers and proposer and proposer in question)
+        ):
+            out.append(doc)
+    return out
+
+
+def _locate(doc: Document, field: str) -> list[tuple[str, int, int]]:
+    """(value, start, end) of where the letter's text states the field."""
+    text, meta = doc.text, doc.meta
+
+    def span(value: str) -> list[tuple[str, int, int]]:
+        i = text.find(value) if value else -1
+        return [(value, i, i + len(value))] if i >= 0 else []
+
+    if field == "doc_number":
+        return span(meta.doc_number)
+    if field == "proposer":
+        return span(meta.proposer)
+    if field == "proposal_title":
+        return [(f"《{v}》", s, e) for v, s, e in span(meta.proposal_title)]
+    if field == "session":
+        return span(meta.session)
+    if field == "contact":
+        line = re.search(r"联系人[^\n]*", text)
+        return [(line.group(0), line.start(), line.end())] if line else []
+    if field == "cc":
+        line = re.search(r"抄送[：:][^\n]*", text)
+        return [(line.group(0).split("：", 1)[-1], line.start(), line.end())] if line else []
+    if field == "issued":
+        line = re.search(r"\d{4}年\d{1,2}月\d{1,2}日印发", text)
+        return [(line.group(0)[:-2], line.start(), line.end())] if line else []
+    if field == "date":
+        if not meta.date:
+            return []
+        y, m, d = (int(x) for x in meta.date.split("-"))
+        line = re.search(rf"^{y}年{m}月{d}日$", text, re.M)
+        out = [(line.group(0), line.start(), line.end())] if line else []
+        return out + _locate(doc, "issued")
+    if field == "co_handlers":
+        if not meta.co_handlers:
+            return []
+        first, last = text.find(meta.co_handlers[0]), text.find(meta.co_handlers[-1])
+        if first < 0 or last < first:
+            return []
+        return [("、".join(meta.co_handlers), first, last + len(meta.co_handlers[-1]))]
+    return []

@@ -1,0 +1,21 @@
+"""Shared builders for tests."""
+
+from __future__ import annotations
+
+from rag.types import Hit
+
+
+def make_hit(text: str, *, doc_id: str = "doc", start: int = 0, score: float = 1.0, **fields: object) -> Hit:
+    values: dict[str, object] = {
+        "chunk_id": f"{doc_id}:{start}",
+        "doc_id": doc_id,
+        "doc_number": "",
+        "title": "",
+        "section": "正文",
+        "text": text,
+        "start": start,
+        "end": start + len(text),
+        "score": score,
+    }
+    values.update(fields)
+    return Hit.model_validate(values)

@@ -1,0 +1,93 @@
+"""Chroma in client/server mode: a real ``chroma run`` process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag.service import build_service
+from rag.settings import Settings
+from tests.conftest import LETTERS
+from tests.index.builders import LETTER_001, REVENUE_DOC_NUMBER
+
+pytestmark = pytest.mark.slow
+
+CHROMA = Path(sys.executable).with_name("chroma")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "chroma.log").open("wb")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    process = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_ingest_and_search_against_a_chroma_server(
+    chroma_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for name in (f"{LETTER_001}.txt", "003_082073f0f45fee86.txt"):
+        shutil.copy(LETTERS / name, folder / name)
+    monkeypatch.setenv("DAFU_CHROMA_URL", chroma_url)
+    settings = Settings(data_dir=tmp_path / "data")
+    assert settings.chroma_url == chroma_url
+
+    service = build_service(settings)
+    report = service.ingest([folder])
+    assert len(report.added) == 2 and report.failed == []
+    assert service.ingest([folder]).unchanged == sorted(report.added)
+    top = service.search("2023年全市生命健康产业总营收")[0]
+    assert "1588亿元" in top.text and top.doc_number == REVENUE_DOC_NUMBER
+    assert not settings.chroma_path.exists()  # nothing was written to the embedded store
+
+    # A second service with a fresh data dir sees the same documents, its BM25 rebuilt from the server.
+    other = build_service(Settings(data_dir=tmp_path / "other", chroma_url=chroma_url))
+    assert other.store.versions() == service.store.versions()
+    assert [h.chunk_id for h in other.search("医疗器械产业园区")] == [
+        h.chunk_id for h in service.search("医疗器械产业园区")
+    ]
+    other.delete(LETTER_001)
+    assert LETTER_001 not in {d.doc_id for d in build_service(settings).documents()}

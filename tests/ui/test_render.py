@@ -1,0 +1,94 @@
+"""HTML fragments of the UI, from real service results where the corpus matters."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from rag.service import DafuService
+from rag.types import Answer, Citation, Document, LetterMeta
+from tests.factories import make_hit
+from ui import render
+from ui.draft import call_draft, draft_available
+
+
+def _doc(text: str) -> Document:
+    meta = LetterMeta(doc_number="温科提复〔2024〕1号", title="关于<测试>的答复函")
+    return Document(doc_id="d1", source="d1.txt", content_hash="h", text=text, meta=meta)
+
+
+def test_letter_marks_exactly_the_quote_and_escapes_the_rest() -> None:
+    text = "前言<b>。引进注册企业216家。后文"
+    start = text.index("引进")
+    end = start + len("引进注册企业216家。")
+    html = render.letter_html(
+        _doc(text), {"doc_id": "d1", "start": start, "end": end, "quote": text[start:end]}
+    )
+    assert f'<mark id="{render.QUOTE_ID}" class="dafu-mark">引进注册企业216家。</mark>' in html
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert "关于&lt;测试&gt;的答复函" in html
+
+
+def test_letter_finds_the_quote_when_offsets_drifted() -> None:
+    text = "甲乙丙。中国眼谷引进企业。丁戊。"
+    html = render.letter_html(
+        _doc(text), {"doc_id": "d1", "start": 0, "end": 3, "quote": "中国眼谷引进企业。"}
+    )
+    assert '<mark id="dafu-quote" class="dafu-mark">中国眼谷引进企业。</mark>' in html
+
+
+def test_answer_links_markers_to_citations() -> None:
+    citation = Citation(
+        doc_id="d1", doc_number="温科提复〔2024〕1号", title="t", section="正文",
+        quote="引进注册企业216家。", start=0, end=10, score=1.0,
+    )  # fmt: skip
+    answer = Answer(answer="共216家。[1] 另见[2]", found=True, citations=(citation,))
+    html, targets = render.answer_html(answer)
+    assert 'data-cite="0"' in html and "[2]" in html and 'data-cite="1"' not in html
+    assert targets == [{"doc_id": "d1", "start": 0, "end": 10, "quote": "引进注册企业216家。"}]
+
+
+def test_refusal_is_plain_and_lists_the_nearest_passages() -> None:
+    hits = tuple(make_hit(f"段落{n}", doc_id=f"d{n}", doc_number=f"文号{n}") for n in range(5))
+    html, targets = render.answer_html(Answer(answer="", found=False, hits=hits))
+    assert render.NOT_FOUND in html
+    assert html.count("dafu-hit") == 3 and len(targets) == 3
+
+
+def test_documents_table_has_the_metadata_columns(service: DafuService) -> None:
+    infos = service.documents()
+    html = render.documents_html(infos)
+    for info in infos:
+        assert f'data-doc="{info.doc_id}"' in html
+        if info.meta.doc_number:
+            assert info.meta.doc_number in html
+
+
+def test_ui_is_mounted_and_offline(service: DafuService) -> None:
+    with TestClient(create_app(service.settings, service=service)) as client:
+        page = client.get("/ui/")
+        assert page.status_code == 200
+        assert "fonts.googleapis" not in page.text and "cdn.jsdelivr" not in page.text
+        config = client.get("/ui/config").json()
+        labels = {c.get("props", {}).get("label") for c in config["components"]}
+        assert {"问答", "检索", "文档", "起草"} <= labels
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, object]]] = []
+
+    def draft(self, proposal: str, **kwargs: object) -> str:
+        self.calls.append((proposal, kwargs))
+        return "草稿"
+
+
+def test_draft_call_passes_only_given_fields() -> None:
+    svc = _Recorder()
+    assert draft_available(svc)  # type: ignore[arg-type]
+    call_draft(svc, "提案全文", "offline", {"proposer": " 林委员 ", "session": "", "kind": "自动识别"})  # type: ignore[arg-type]
+    assert svc.calls == [
+        ("提案全文", {"mode": "offline", "proposer": "林委员", "session": None, "number": None, "kind": None})
+    ]
+    assert not draft_available(None)
+    assert not draft_available(object())  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The Gradio front end, mounted at ``/ui`` of the API app; another client of ``DafuService``."""

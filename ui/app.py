@@ -1,0 +1,90 @@
+"""The Gradio Blocks app, mounted at ``/ui`` of the API app: one process, one loaded model.
+
+Works offline: analytics are off, fonts are the system's (CJK included), no asset comes from a CDN.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+# Gradio reads this when it sends telemetry; set before import so nothing ever tries the network.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+
+from rag.service import DafuService  # noqa: E402
+from ui.ask import FilterRow, build_ask_tab, build_search_tab  # noqa: E402
+from ui.common import ServiceGetter  # noqa: E402
+from ui.draft import build_draft_tab, unavailable_notice  # noqa: E402
+from ui.letters import build_letters_tab  # noqa: E402
+from ui.style import CSS, theme  # noqa: E402
+
+PATH = "/ui"
+
+
+def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
+    with gr.Blocks(title="答复 · 答复函问答与起草", analytics_enabled=False) as blocks:
+        gr.HTML(
+            '<header class="dafu-header"><h1>答复</h1>'
+            "<p>市科技局答复函的问答、检索与起草。所有回答均附原文引用，点击即可查看出处。</p></header>"
+        )
+        with gr.Tabs():
+            ask_tab, ask_filters, mode = build_ask_tab(get_service)
+            search_tab, search_filters = build_search_tab(get_service)
+            letters = build_letters_tab(get_service)
+            _, draft_notice, draft_mode = build_draft_tab(get_service)
+
+        def on_load(current: str) -> tuple[Any, ...]:
+            svc = get_service()
+            llm = svc is not None and getattr(svc, "llm_answerer", None) is not None
+            return (
+                *ask_filters.refresh(get_service),
+                *search_filters.refresh(get_service),
+                gr.Radio(visible=llm),
+                gr.Radio(visible=llm),
+                letters.refresh(current),
+                unavailable_notice(svc),
+            )
+
+        blocks.load(
+            on_load,
+            letters.selected,
+            [
+                *ask_filters.choice_outputs,
+                *search_filters.choice_outputs,
+                mode,
+                draft_mode,
+                letters.listing,
+                draft_notice,
+            ],
+        )
+        # Letters may have been uploaded or deleted since the page loaded.
+        for tab, filters in ((ask_tab, ask_filters), (search_tab, search_filters)):
+            tab.select(_refresher(filters, get_service), None, filters.choice_outputs)
+    return blocks
+
+
+def _refresher(filters: FilterRow, get_service: ServiceGetter) -> Any:
+    return lambda: filters.refresh(get_service)
+
+
+def mount(app: FastAPI) -> None:
+    """Mount the UI at ``/ui``; handlers read ``app.state.service`` per request (built in the lifespan)."""
+
+    def get_service() -> DafuService | None:
+        return getattr(app.state, "service", None)
+
+    gr.mount_gradio_app(
+        app,
+        build_blocks(get_service),
+        path=PATH,
+        theme=theme(),
+        css=CSS,
+        footer_links=[],
+        run_history=False,
+        ssr_mode=False,
+        mcp_server=False,
+        pwa=False,
+    )
