@@ -20,6 +20,7 @@ from index.tokenize import TOKENIZER_VERSION, tokenize
 from rag.types import Chunk, Filters
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class LexicalIndex:
@@ -38,7 +39,7 @@ class LexicalIndex:
 
     def sync(self, store: ChromaStore) -> None:
         """Load the persisted index if it matches the store, otherwise rebuild it from the store."""
-        fingerprint = f"{store.fingerprint()}-t{TOKENIZER_VERSION}"
+        fingerprint = store.fingerprint()
         if fingerprint == self.fingerprint:
             return
         if self._load(fingerprint):
@@ -55,7 +56,7 @@ class LexicalIndex:
         if self._chunks:
             self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
             self._bm25.index(corpus, show_progress=False)
-        self.fingerprint = fingerprint or f"{store.fingerprint()}-t{TOKENIZER_VERSION}"
+        self.fingerprint = fingerprint or store.fingerprint()
         self._save()
 
     def idf(self, token: str) -> float:
@@ -96,6 +97,7 @@ class LexicalIndex:
                 "chunks": [c.model_dump() for c in self._chunks],
                 "metas": self._metas,
                 "df": self._df,
+                "tokenizer": TOKENIZER_VERSION,
             }
             (tmp / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
             old = self.path.with_name(self.path.name + ".old")
@@ -112,7 +114,7 @@ class LexicalIndex:
             return False
         try:
             payload = json.loads(meta_file.read_text(encoding="utf-8"))
-            if payload.get("fingerprint") != fingerprint or "df" not in payload:
+            if payload.get("fingerprint") != fingerprint or payload.get("tokenizer") != TOKENIZER_VERSION:
                 return False
             chunks = [Chunk.model_validate(c) for c in payload["chunks"]]
             bm25 = bm25s.BM25.load(str(self.path / "bm25")) if chunks else None

@@ -75,7 +75,7 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda c: (c.hit_rank, c.start))
         citations = tuple(_citation(c) for c in chosen)
         parts = [
-            f"{c.quote.strip()}（{c.doc_number}）[{i}]" if c.doc_number else f"{c.quote.strip()}[{i}]"
+            f"{_display(c.quote)}（{c.doc_number}）[{i}]" if c.doc_number else f"{_display(c.quote)}[{i}]"
             for i, c in enumerate(citations, start=1)
         ]
         return Answer(
@@ -204,6 +204,11 @@ def _windows(text: str) -> list[tuple[int, int]]:
                 if b - a <= _MAX_QUOTE or i == j:
                     out.append((a, b))
     return out
+
+
+def _display(quote: str) -> str:
+    """A quote as a line of the answer: a clause-ending ；or ，reads as the end of the sentence."""
+    return quote.strip().rstrip("；;，,、：:")
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

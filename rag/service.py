@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from index.chunking import Chunker
@@ -24,6 +25,8 @@ from rag.settings import Settings
 from rag.types import Answer, Document, DocumentInfo, Filters, Hit
 
 log = logging.getLogger(__name__)
+
+_REFRESH_SECONDS = 2.0
 
 
 class DafuService:
@@ -56,10 +59,20 @@ class DafuService:
             self.hybrid, self.store, self.embedder, llm=getattr(self.llm_answerer, "client", None)
         )
         self._write_lock = threading.Lock()
+        self._last_refresh = time.monotonic()
 
     # -- ask / search --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Pick up changes other processes made to the store (e.g. `dafu ingest` beside `dafu serve`).
+        Checked at most every few seconds: it costs a read of the document records."""
+        now = time.monotonic()
+        if now - self._last_refresh >= _REFRESH_SECONDS:
+            self._last_refresh = now
+            self.lexical.sync(self.store)
+
     def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         query = self._check_text(query, "检索内容")
+        self.refresh()
         return self.retriever.retrieve(query, top_k or self.settings.top_k, filters)
 
     def ask(
@@ -70,6 +83,7 @@ class DafuService:
         mode: str = "extractive",
     ) -> Answer:
         question = self._check_text(question, "问题")
+        self.refresh()
         hits = self.retriever.retrieve(question, top_k or self.settings.top_k, filters)
         if mode == "llm":
             if self.llm_answerer is None:
