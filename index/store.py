@@ -55,6 +55,7 @@ class ChromaStore:
     def __init__(self, client: Any, namespace: str) -> None:
         self.client = client
         self.namespace = namespace
+        self._versions: dict[str, str] | None = None
         space = {"hnsw:space": "cosine"}
         self.docs = client.get_or_create_collection(
             f"{namespace}_docs", embedding_function=None, metadata=space
@@ -65,9 +66,17 @@ class ChromaStore:
 
     # -- reading -------------------------------------------------------------------------
     def versions(self) -> dict[str, str]:
-        """doc_id -> committed version."""
-        got = self.docs.get(include=["metadatas"])
-        return {i: str(m["version"]) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+        """doc_id -> committed version; cached until this store writes or ``forget_versions()``."""
+        if self._versions is None:
+            got = self.docs.get(include=["metadatas"])
+            self._versions = {
+                i: str(m["version"]) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+            }
+        return dict(self._versions)
+
+    def forget_versions(self) -> None:
+        """Re-read the committed versions on next use (another process may have written)."""
+        self._versions = None
 
     def fingerprint(self) -> str:
         """Changes whenever any committed document changes; keys the derived lexical index."""
@@ -180,7 +189,9 @@ class ChromaStore:
                     for c in part
                 ],
             )
+        self._versions = None
         centroid = _normalised_mean(embeddings)
+        self._versions = None
         self.docs.upsert(
             ids=[doc.doc_id],
             documents=[doc.text],
@@ -196,12 +207,15 @@ class ChromaStore:
                 }
             ],
         )
+        self._versions = None
         self._delete_stale_chunks(doc.doc_id, version)
 
     def delete_document(self, doc_id: str) -> bool:
         if not self.docs.get(ids=[doc_id])["ids"]:
             return False
+        self._versions = None
         self.docs.delete(ids=[doc_id])  # commit point: its chunks are now invisible
+        self._versions = None
         self.chunks.delete(where={"doc_id": doc_id})
         return True
 

@@ -55,6 +55,10 @@ class DenseRetriever:
         # One question is often retrieved several times (filters, per-letter answers): embed it once.
         self._embed = lru_cache(maxsize=256)(embedder.get_query_embedding)
 
+    def forget_queries(self) -> None:
+        """Empty the query-vector memo (benchmarks time a first ask)."""
+        self._embed.cache_clear()
+
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         vector = self._embed(query)
         return [to_hit(c, m, s, self.name) for c, m, s in self.store.query(vector, k, filters)]

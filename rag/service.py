@@ -68,6 +68,7 @@ class DafuService:
         now = time.monotonic()
         if now - self._last_refresh >= _REFRESH_SECONDS:
             self._last_refresh = now
+            self.store.forget_versions()
             self.lexical.sync(self.store)
 
     def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
