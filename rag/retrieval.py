@@ -6,6 +6,7 @@ any of them as a llama-index ``BaseRetriever`` so llama-index components can use
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -88,6 +89,7 @@ class HybridRetriever:
         rrf_k: int = 60,
         dense_weight: float = 0.5,
         candidates: int = _CANDIDATES,
+        letter_boost: float = 0.3,
     ) -> None:
         if method not in ("rrf", "weighted"):
             raise ValueError(f"unknown fusion method {method!r}; use 'rrf' or 'weighted'")
@@ -97,6 +99,8 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.candidates = candidates
+        # A question that names a letter ("121号答复函…", a 文号, its proposer) prefers that letter.
+        self.letter_boost = letter_boost
 
     def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
         n = max(k, self.candidates)
@@ -111,6 +115,10 @@ class HybridRetriever:
                 fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight * score
                 best.setdefault(hit.chunk_id, hit)
                 sources.setdefault(hit.chunk_id, set()).update(hit.sources)
+        named = _named_letters(query, list(best.values()))
+        for cid, hit in best.items():
+            if hit.doc_id in named:
+                fused[cid] += self.letter_boost
         order = sorted(fused, key=lambda cid: -fused[cid])
         hits = [
             best[cid].model_copy(
@@ -129,6 +137,28 @@ class HybridRetriever:
         values = [h.score for h in hits]
         lo, hi = min(values), max(values)
         return [(v - lo) / (hi - lo) if hi > lo else 1.0 for v in values]
+
+
+_REF_NUMBER = re.compile(r"(\d{2,4})\s*号")
+
+
+def _named_letters(query: str, hits: list[Hit]) -> set[str]:
+    """Documents among the hits that the query names by 文号 serial, proposal number or proposer."""
+    numbers = set(_REF_NUMBER.findall(query))
+    named = set()
+    for hit in hits:
+        if not hit.doc_number:
+            continue
+        serial = _REF_NUMBER.search(hit.doc_number)
+        proposal = _REF_NUMBER.search(hit.title)
+        proposer = re.sub(r"(委员|代表)$", "", hit.proposer)
+        if (
+            (serial and serial.group(1) in numbers)
+            or (proposal and proposal.group(1) in numbers)
+            or (proposer and proposer in query)
+        ):
+            named.add(hit.doc_id)
+    return named
 
 
 def merge_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
