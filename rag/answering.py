@@ -228,14 +228,4 @@ def _overlaps(a: _Candidate, b: _Candidate) -> bool:
 
 
 def _citation(c: _Candidate) -> Citation:
-    hit = c.hit
-    return Citation(
-        doc_id=hit.doc_id,
-        doc_number=hit.doc_number,
-        title=hit.title,
-        section=hit.section,
-        quote=hit.text[c.start : c.end],
-        start=hit.start + c.start,
-        end=hit.start + c.end,
-        score=round(c.score, 4),
-    )
+    return Citation.of(c.hit, c.start, c.end, round(c.score, 4))

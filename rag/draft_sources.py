@@ -295,16 +295,7 @@ def _display(quote: str) -> str:
 
 
 def _citation(hit: Hit, a: int, b: int, score: float) -> Citation:
-    return Citation(
-        doc_id=hit.doc_id,
-        doc_number=hit.doc_number,
-        title=hit.title,
-        section=hit.section,
-        quote=hit.text[a:b],
-        start=hit.start + a,
-        end=hit.start + b,
-        score=round(score, 4),
-    )
+    return Citation.of(hit, a, b, round(score, 4))
 
 
 def _choose(picks: list[Pick], n: int) -> list[Pick]:

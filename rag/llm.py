@@ -269,16 +269,7 @@ def _header(hit: Hit) -> str:
 
 def _citation(hit: Hit, statement: str) -> Citation:
     a, b = narrow_quote(hit.text, statement)
-    return Citation(
-        doc_id=hit.doc_id,
-        doc_number=hit.doc_number,
-        title=hit.title,
-        section=hit.section,
-        quote=hit.text[a:b],
-        start=hit.start + a,
-        end=hit.start + b,
-        score=hit.score,
-    )
+    return Citation.of(hit, a, b, hit.score)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -95,6 +95,20 @@ class Citation(_Frozen):
     end: int
     score: float
 
+    @classmethod
+    def of(cls, hit: Hit, a: int, b: int, score: float) -> Citation:
+        """The slice ``hit.text[a:b]`` cited with document offsets (hit.text is text[hit.start:hit.end])."""
+        return cls(
+            doc_id=hit.doc_id,
+            doc_number=hit.doc_number,
+            title=hit.title,
+            section=hit.section,
+            quote=hit.text[a:b],
+            start=hit.start + a,
+            end=hit.start + b,
+            score=score,
+        )
+
 
 class Answer(_Frozen):
     answer: str

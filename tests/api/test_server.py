@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,21 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.factories import free_port
+
 pytestmark = pytest.mark.slow
 
 DAFU = Path(sys.executable).with_name("dafu")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_served_api_answers(indexed_dir: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(indexed_dir, data_dir)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAFU_DATA_DIR": str(data_dir),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,12 @@ import pytest
 from rag.service import build_service
 from rag.settings import Settings
 from tests.conftest import LETTERS
+from tests.factories import free_port
 from tests.index.builders import LETTER_001, REVENUE_DOC_NUMBER
 
 pytestmark = pytest.mark.slow
 
 CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from rag.errors import LLMUnavailable
 from rag.llm import NOT_FOUND, LLMAnswerer, OpenAICompatibleClient, narrow_quote, sentence_spans
 from rag.settings import Settings
 from rag.types import Hit
+from tests.factories import free_port
 
 LETTER = Path(__file__).resolve().parents[2] / "data" / "letters" / "001_49815bdeb399fae2.txt"
 TEXT = LETTER.read_text(encoding="utf-8")
@@ -112,12 +112,6 @@ def fake_llm() -> Iterator[FakeLLM]:
 
 def client(fake: FakeLLM, **kwargs: Any) -> OpenAICompatibleClient:
     return OpenAICompatibleClient(fake.url, "qwen2.5-0.5b-instruct", **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # --- client -------------------------------------------------------------------------------------------------

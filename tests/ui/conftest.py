@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import httpx
 import pytest
 
 from rag.settings import PROJECT_ROOT
+from tests.factories import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,12 +68,6 @@ class Server:
         return self.log.read_text(errors="replace")[-3000:]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_healthy(server: Server) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     with server.api() as client:
@@ -95,7 +89,7 @@ def ui_server(indexed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     root = tmp_path_factory.mktemp("ui-server")
     data_dir = root / "data"
     shutil.copytree(indexed_dir, data_dir)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DAFU_DATA_DIR": str(data_dir),
