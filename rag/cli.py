@@ -84,7 +84,10 @@ def docs(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([i.model_dump() for i in infos], ensure_ascii=False, indent=2))
         return
-    table = Table("ID", "文号", "类别", "提出人", "日期", "标题", "段数")
+    table = Table()
+    for name in ("ID", "文号", "类别", "提出人", "日期", "标题", "段数"):
+        # Fold rather than truncate: a 文号 cut to "温科提复…" is useless.
+        table.add_column(name, overflow="fold")
     for info in infos:
         m = info.meta
         table.add_row(info.doc_id, m.doc_number or "—", m.kind or "—", m.proposer or "—", m.date or "—",
