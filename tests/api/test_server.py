@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.factories import free_port
+from tests.factories import free_port, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -30,42 +28,18 @@ def test_served_api_answers(indexed_dir: Path, tmp_path: Path) -> None:
         "TRANSFORMERS_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(DAFU), "serve", "--no-ingest-default", "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    health = httpx.get(f"{base}/healthz", timeout=2)
-                    if health.status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"dafu serve did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-                time.sleep(0.5)
-            assert health.json()["documents"] == 5
+    command = [str(DAFU), "serve", "--no-ingest-default", "--host", "127.0.0.1", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    with running_server(command, f"{base}/healthz", tmp_path / "server.log", env=env):
+        health = httpx.get(f"{base}/healthz", timeout=10)
+        assert health.json()["documents"] == 5
 
-            response = httpx.post(
-                f"{base}/v1/ask", json={"question": "2023年全市生命健康产业总营收是多少？"}, timeout=60
-            )
-            assert response.status_code == 200
-            body = response.json()
-            assert body["found"] is True and "1588亿元" in body["answer"]
-            assert any(c["doc_number"] == "温科提复〔2024〕126号" for c in body["citations"])
-            empty = httpx.post(f"{base}/v1/ask", json={"question": ""}, timeout=10)
-            assert empty.status_code == 422
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        response = httpx.post(
+            f"{base}/v1/ask", json={"question": "2023年全市生命健康产业总营收是多少？"}, timeout=60
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert body["found"] is True and "1588亿元" in body["answer"]
+        assert any(c["doc_number"] == "温科提复〔2024〕126号" for c in body["citations"])
+        empty = httpx.post(f"{base}/v1/ask", json={"question": ""}, timeout=10)
+        assert empty.status_code == 422

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.service import build_service
 from rag.settings import Settings
 from tests.conftest import LETTERS
-from tests.factories import free_port
+from tests.factories import free_port, running_server
 from tests.index.builders import LETTER_001, REVENUE_DOC_NUMBER
 
 pytestmark = pytest.mark.slow
@@ -27,35 +24,20 @@ CHROMA = Path(sys.executable).with_name("chroma")
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    log = (tmp_path / "chroma.log").open("wb")
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    process = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
-            time.sleep(0.3)
+    command = [
+        str(CHROMA),
+        "run",
+        "--path",
+        str(tmp_path / "server"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with running_server(command, f"{url}/api/v2/heartbeat", tmp_path / "chroma.log", env=env, timeout=60):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_ingest_and_search_against_a_chroma_server(

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 from rag.settings import PROJECT_ROOT
-from tests.factories import free_port
+from tests.factories import free_port, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,21 +67,6 @@ class Server:
         return self.log.read_text(errors="replace")[-3000:]
 
 
-def _wait_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    with server.api() as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                pytest.fail(f"dafu serve exited with {server.process.returncode}:\n{server.log_tail()}")
-            try:
-                if client.get("/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.5)
-    pytest.fail(f"dafu serve not healthy after {STARTUP_SECONDS}s:\n{server.log_tail()}")
-
-
 @pytest.fixture(scope="session")
 def ui_server(indexed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``dafu serve`` in its own process on a free loopback port, over a copy of the indexed letters."""
@@ -101,19 +85,11 @@ def ui_server(indexed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     log = root / "serve.log"
     command = [sys.executable, "-c", "from rag.cli import main; main()", "serve"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-ingest-default"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", process, log)
-    try:
-        _wait_healthy(server)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    base = f"http://127.0.0.1:{port}"
+    with running_server(
+        command, f"{base}/healthz", log, env=env, timeout=STARTUP_SECONDS, cwd=PROJECT_ROOT
+    ) as process:
+        yield Server(base, process, log)
 
 
 @dataclass
