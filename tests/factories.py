@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,6 +30,19 @@ def make_hit(text: str, *, doc_id: str = "doc", start: int = 0, score: float = 1
     }
     values.update(fields)
     return Hit.model_validate(values)
+
+
+def serve_env(data_dir: Path) -> dict[str, str]:
+    """Environment of a ``dafu serve`` process under test: its own data dir, offline, no LLM."""
+    env = {
+        **os.environ,
+        "DAFU_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    env.pop("DAFU_LLM_BASE_URL", None)
+    return env
 
 
 def free_port() -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.factories import free_port, running_server
+from tests.factories import free_port, running_server, serve_env
 
 pytestmark = pytest.mark.slow
 
@@ -21,13 +20,7 @@ def test_served_api_answers(indexed_dir: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     shutil.copytree(indexed_dir, data_dir)
     port = free_port()
-    env = {
-        **os.environ,
-        "DAFU_DATA_DIR": str(data_dir),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
+    env = serve_env(data_dir)
     command = [str(DAFU), "serve", "--no-ingest-default", "--host", "127.0.0.1", "--port", str(port)]
     base = f"http://127.0.0.1:{port}"
     with running_server(command, f"{base}/healthz", tmp_path / "server.log", env=env):

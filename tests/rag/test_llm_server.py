@@ -28,7 +28,8 @@ from rag.llm_server import (
     serve_command,
 )
 from rag.settings import PROJECT_ROOT
-from tests.rag.test_llm import HITS, TEXT, free_port, letter_hit
+from tests.factories import free_port, running_server
+from tests.rag.test_llm import HITS, TEXT, letter_hit
 
 HAVE_PARTS = all(importlib.util.find_spec(name.replace("-", "_")) for name in PART_PACKAGES)
 HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("llama_cpp", "sse_starlette", "starlette_context"))
@@ -178,28 +179,10 @@ def llm_url(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     # One thread: on a busy machine two llama.cpp threads wait for each other and generate ~10x slower.
     log = tmp_path_factory.mktemp("llm") / "server.log"
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            serve_command(model_path, "127.0.0.1", port, n_threads=1, model_alias="test-model"),
-            stdout=out,
-            stderr=out,
-            env=env,
-        )
+    command = serve_command(model_path, "127.0.0.1", port, n_threads=1, model_alias="test-model")
     url = base_url("127.0.0.1", port)
-    try:
-        deadline = time.monotonic() + 90
-        while not OpenAICompatibleClient(url, "test-model").healthy():
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"llama.cpp server did not start:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    with running_server(command, f"{url}/models", log, env=env, timeout=90):
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from rag.settings import PROJECT_ROOT
-from tests.factories import free_port, running_server
+from tests.factories import free_port, running_server, serve_env
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,14 +74,7 @@ def ui_server(indexed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     data_dir = root / "data"
     shutil.copytree(indexed_dir, data_dir)
     port = free_port()
-    env = {
-        **os.environ,
-        "DAFU_DATA_DIR": str(data_dir),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-    env.pop("DAFU_LLM_BASE_URL", None)
+    env = serve_env(data_dir)
     log = root / "serve.log"
     command = [sys.executable, "-c", "from rag.cli import main; main()", "serve"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-ingest-default"]
