@@ -9,18 +9,21 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import bm25s
 import numpy as np
 
 from index.store import ChromaStore, matches
 from index.tokenize import TOKENIZER_VERSION, tokenize
-from rag.types import Chunk, Filters
+from rag.types import Filters, Hit
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+# Bumped whenever the persisted layout changes, so older folders are rebuilt rather than misread.
+_FORMAT = "2"
 
 
 class LexicalIndex:
@@ -30,12 +33,11 @@ class LexicalIndex:
         self.path = path
         self.fingerprint = ""
         self._bm25: bm25s.BM25 | None = None
-        self._chunks: list[Chunk] = []
-        self._metas: list[dict[str, Any]] = []
+        self._hits: list[Hit] = []
         self._df: dict[str, int] = {}
 
     def __len__(self) -> int:
-        return len(self._chunks)
+        return len(self._hits)
 
     def sync(self, store: ChromaStore) -> None:
         """Load the persisted index if it matches the store, otherwise rebuild it from the store."""
@@ -47,13 +49,11 @@ class LexicalIndex:
         self.rebuild(store, fingerprint)
 
     def rebuild(self, store: ChromaStore, fingerprint: str | None = None) -> None:
-        pairs = store.all_chunks()
-        self._chunks = [c for c, _ in pairs]
-        self._metas = [m for _, m in pairs]
+        self._hits = store.all_hits()
         self._bm25 = None
-        corpus = [tokenize(_indexed_text(c)) for c in self._chunks]
+        corpus = [tokenize(_indexed_text(h)) for h in self._hits]
         self._df = dict(Counter(t for tokens in corpus for t in set(tokens)))
-        if self._chunks:
+        if self._hits:
             self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
             self._bm25.index(corpus, show_progress=False)
         self.fingerprint = fingerprint or store.fingerprint()
@@ -61,14 +61,13 @@ class LexicalIndex:
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a token over the chunks; unseen tokens weigh the most."""
-        n = len(self._chunks)
+        n = len(self._hits)
         df = self._df.get(token, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def search(
-        self, query: str, k: int, filters: Filters | None = None
-    ) -> list[tuple[Chunk, dict[str, Any], float]]:
-        tokens = tokenize(query)
+    def search(self, tokens: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
+        """The best chunks for a question's search tokens (``index.tokenize.tokenize``), BM25-scored."""
+        tokens = list(tokens)
         if self._bm25 is None or not tokens:
             return []
         vocab = self._bm25.vocab_dict
@@ -77,12 +76,12 @@ class LexicalIndex:
             return []
         scores = self._bm25.get_scores(tokens)
         order = np.argsort(-scores, kind="stable")
-        out: list[tuple[Chunk, dict[str, Any], float]] = []
+        out: list[Hit] = []
         for i in order:
             if scores[i] <= 0 or len(out) >= k:
                 break
-            if matches(filters, self._metas[i]):
-                out.append((self._chunks[i], self._metas[i], float(scores[i])))
+            if matches(filters, self._hits[i]):
+                out.append(self._hits[i].model_copy(update={"score": float(scores[i])}))
         return out
 
     # -- persistence: a folder replaced as a whole, so a crash never leaves half an index ----------
@@ -94,10 +93,10 @@ class LexicalIndex:
                 self._bm25.save(str(tmp / "bm25"), show_progress=False)
             payload = {
                 "fingerprint": self.fingerprint,
-                "chunks": [c.model_dump() for c in self._chunks],
-                "metas": self._metas,
+                "hits": [h.model_dump() for h in self._hits],
                 "df": self._df,
                 "tokenizer": TOKENIZER_VERSION,
+                "format": _FORMAT,
             }
             (tmp / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
             old = self.path.with_name(self.path.name + ".old")
@@ -114,18 +113,22 @@ class LexicalIndex:
             return False
         try:
             payload = json.loads(meta_file.read_text(encoding="utf-8"))
-            if payload.get("fingerprint") != fingerprint or payload.get("tokenizer") != TOKENIZER_VERSION:
+            if (
+                payload.get("fingerprint") != fingerprint
+                or payload.get("tokenizer") != TOKENIZER_VERSION
+                or payload.get("format") != _FORMAT
+            ):
                 return False
-            chunks = [Chunk.model_validate(c) for c in payload["chunks"]]
-            bm25 = bm25s.BM25.load(str(self.path / "bm25")) if chunks else None
+            hits = [Hit.model_validate(h) for h in payload["hits"]]
+            bm25 = bm25s.BM25.load(str(self.path / "bm25")) if hits else None
         except (OSError, ValueError, KeyError) as exc:
             log.warning("lexical index at %s unreadable (%s); rebuilding", self.path, exc)
             return False
-        self._chunks, self._metas, self._bm25 = chunks, payload["metas"], bm25
+        self._hits, self._bm25 = hits, bm25
         self._df = payload.get("df", {})
         self.fingerprint = fingerprint
         return True
 
 
-def _indexed_text(chunk: Chunk) -> str:
-    return f"{chunk.section}\n{chunk.text}"
+def _indexed_text(hit: Hit) -> str:
+    return f"{hit.section}\n{hit.text}"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from rag.types import Article, LetterMeta
+from rag.vocabulary import DOC_NUMBER, RENDA, ZHENGXIE, normalise_doc_number
 
 _CN_NUM = "一二三四五六七八九十百零〇"
-DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d+)\s*号")
 _SESSION = re.compile(
     rf"((?:全国|省|市|区|县)政协[{_CN_NUM}]+届[{_CN_NUM}]+次会议|(?:省|市|区|县)[{_CN_NUM}]+届人大[{_CN_NUM}]+次会议)"
 )
@@ -69,15 +69,6 @@ def _first_doc_number(lines: list[str]) -> str:
     return ""
 
 
-def normalise_doc_number(value: str) -> str:
-    """Write a 文号 with the official brackets: 温科提复[2023]121号 -> 温科提复〔2023〕121号."""
-    match = DOC_NUMBER.search(value.replace(" ", ""))
-    if not match:
-        return value.strip()
-    prefix = match.group(0)[: match.group(0).index(match.group(1)) - 1]
-    return f"{prefix}〔{match.group(1)}〕{match.group(2)}号"
-
-
 def _title(head: list[str]) -> str:
     for i, line in enumerate(head):
         if line.startswith("关于"):
@@ -92,9 +83,9 @@ def _title(head: list[str]) -> str:
 
 def _kind(text: str) -> str:
     if re.search(r"人大|代表|建议\d*号|号建议", text):
-        return "人大建议"
+        return RENDA
     if re.search(r"政协|委员|提案", text):
-        return "政协提案"
+        return ZHENGXIE
     return ""
 
 

@@ -22,7 +22,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from rag.errors import DafuError
-from rag.types import Chunk, Document, DocumentInfo, Filters, LetterMeta
+from rag.types import Chunk, Document, DocumentInfo, Filters, Hit, LetterMeta
 
 log = logging.getLogger(__name__)
 
@@ -111,30 +111,19 @@ class ChromaStore:
         ]
         return sorted(infos, key=lambda d: d.doc_id)
 
-    def all_chunks(self) -> list[tuple[Chunk, dict[str, Any]]]:
-        """Every committed chunk with its stored metadata (for rebuilding the lexical index)."""
+    def all_hits(self) -> list[Hit]:
+        """Every committed chunk as a hit with score 0 (for rebuilding the lexical index), in reading order."""
         versions = self.versions()
         out = []
         got = self.chunks.get(include=["metadatas", "documents"])
         for cid, meta, text in zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True):
             if versions.get(str(meta["doc_id"])) == meta["version"]:
-                out.append((_chunk(cid, text, meta), dict(meta)))
-        out.sort(key=lambda pair: (pair[0].doc_id, pair[0].ordinal))
-        return out
+                out.append((int(meta["ordinal"]), _hit(cid, text, meta, 0.0, "lexical")))
+        out.sort(key=lambda pair: (pair[1].doc_id, pair[0]))
+        return [hit for _, hit in out]
 
-    def chunk_embeddings(self, doc_id: str) -> list[list[float]]:
-        got = self.chunks.get(where={"doc_id": doc_id}, include=["embeddings", "metadatas"])
-        version = self.versions().get(doc_id)
-        return [
-            list(e)
-            for e, m in zip(got["embeddings"], got["metadatas"] or [], strict=True)
-            if m["version"] == version
-        ]
-
-    def query(
-        self, embedding: Sequence[float], k: int, filters: Filters | None = None
-    ) -> list[tuple[Chunk, dict[str, Any], float]]:
-        """Nearest committed chunks as (chunk, metadata, cosine similarity)."""
+    def query(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
+        """Nearest committed chunks, scored by cosine similarity."""
         count = self.chunks.count()
         if count == 0:
             return []
@@ -150,7 +139,7 @@ class ChromaStore:
             got["ids"][0], got["metadatas"][0], got["documents"][0], got["distances"][0], strict=True
         ):
             if versions.get(str(meta["doc_id"])) == meta["version"]:
-                out.append((_chunk(cid, text, meta), dict(meta), 1.0 - float(dist)))
+                out.append(_hit(cid, text, meta, 1.0 - float(dist), "dense"))
         return out
 
     def similar_documents(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
@@ -251,27 +240,35 @@ def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def matches(filters: Filters | None, meta: dict[str, Any]) -> bool:
-    """The same filter applied to stored chunk metadata (for the lexical side)."""
+def matches(filters: Filters | None, hit: Hit) -> bool:
+    """The same filter applied to a hit's metadata (for the lexical side)."""
     if filters is None:
         return True
-    if filters.year is not None and meta.get("year") != filters.year:
+    if filters.year is not None and hit.year != filters.year:
         return False
     return all(
-        not getattr(filters, field) or meta.get(field) == getattr(filters, field)
+        not getattr(filters, field) or getattr(hit, field) == getattr(filters, field)
         for field in ("kind", "doc_number", "proposer", "doc_id")
     )
 
 
-def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
+def _hit(chunk_id: str, text: str, meta: dict[str, Any], score: float, source: str) -> Hit:
+    """A stored chunk and its letter's metadata as our own type: Chroma's dicts stop here."""
+    year = meta.get("year")
+    return Hit(
         chunk_id=chunk_id,
         doc_id=str(meta["doc_id"]),
+        doc_number=str(meta.get("doc_number", "")),
+        title=str(meta.get("title", "")),
+        section=str(meta["section"]),
         text=text,
         start=int(meta["start"]),
         end=int(meta["end"]),
-        section=str(meta["section"]),
-        ordinal=int(meta["ordinal"]),
+        score=score,
+        year=int(year) if isinstance(year, int) and year > 0 else None,
+        kind=str(meta.get("kind", "")),
+        proposer=str(meta.get("proposer", "")),
+        sources=(source,),
     )
 
 

@@ -1,4 +1,4 @@
-"""dafu core: types, settings, retrieval, answering and the service that ties them together."""
+"""dafu core: the kernel (types, errors, settings, vocabulary) and the ask, draft, llm and cli packages."""
 
 import os
 

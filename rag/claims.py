@@ -44,7 +44,7 @@ _YEAR = r"(?:19|20)\d{2}"
 _DOC_NUMBER = re.compile(
     rf"(?P<prefix>[\u4e00-\u9fff]{{0,12}}){_WS}〔{_WS}(?P<year>{_YEAR}){_WS}〕{_WS}第?{_WS}(?P<serial>\d{{1,5}}){_WS}号"
 )
-# Words that end the text before an issuer abbreviation ("根据温科提复〔2024〕126号").
+# Words that end the text before an issuer abbreviation ("根据渝科局函〔2022〕242号").
 _PREFIX_CUT = re.compile(r".*(?:[的和及与是在了据照见为即将把以从向对由经按]|文件|文号|字号|编号)")
 _MAX_PREFIX = 8
 

