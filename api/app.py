@@ -43,15 +43,7 @@ def create_app(
         return RedirectResponse("/ui" if ui else "/docs")
 
     if ui:
-        _mount_ui(app)
+        from ui.app import mount  # Gradio is heavy to import: only when the UI is served
+
+        mount(app)
     return app
-
-
-def _mount_ui(app: FastAPI) -> None:
-    try:
-        from ui.app import mount
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("ui.app", "ui"):
-            raise
-        return
-    mount(app)

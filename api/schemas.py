@@ -13,7 +13,9 @@ from rag.types import Citation, DocumentInfo, Filters, Hit, LetterMeta
 # question gets the same Chinese message in the API, the CLI and the UI.
 class AskRequest(BaseModel):
     question: str = Field(description="The question, in Chinese.")
-    top_k: int = Field(default=5, ge=1, le=50)
+    top_k: int | None = Field(
+        default=None, ge=1, le=50, description="Passages to retrieve; default DAFU_TOP_K."
+    )
     filters: Filters | None = None
     mode: Literal["extractive", "llm"] = "extractive"
 
@@ -30,7 +32,9 @@ class AskResponse(BaseModel):
 
 class SearchRequest(BaseModel):
     query: str
-    top_k: int = Field(default=5, ge=1, le=50)
+    top_k: int | None = Field(
+        default=None, ge=1, le=50, description="Passages to return; default DAFU_TOP_K."
+    )
     filters: Filters | None = None
 
 

@@ -18,11 +18,11 @@ from llama_index.core.llms.mock import MockLLM
 from llama_index.core.node_parser import SentenceSplitter
 
 from eval.embed_cache import CachedEmbedding
-from rag.types import Filters, Hit
+from rag.types import Hit
 
 
 class LlamaIndexBaseline:
-    """``retrieve(query, k) -> list[Hit]`` over a llama-index ``VectorStoreIndex``."""
+    """``search(query, k) -> list[Hit]`` over a llama-index ``VectorStoreIndex``."""
 
     name = "llamaindex"
 
@@ -51,7 +51,7 @@ class LlamaIndexBaseline:
         if isinstance(embedder, CachedEmbedding):
             embedder.save()
 
-    def retrieve(self, query: str, k: int, filters: Filters | None = None) -> list[Hit]:
+    def search(self, query: str, k: int) -> list[Hit]:
         results = self.index.as_retriever(similarity_top_k=k).retrieve(query)
         hits = []
         for result in results:

@@ -23,7 +23,6 @@ from api.app import create_app
 from eval.datasets import load_letters
 from eval.metrics import percentile
 from eval.report import now_stamp
-from eval.runner import forget_queries
 from rag.service import DafuService, build_service
 from rag.settings import PROJECT_ROOT, get_settings
 
@@ -34,7 +33,7 @@ def _timed(fn: Callable[[str], object], questions: list[str], service: DafuServi
     fn(questions[0])  # warm-up: first-call costs (lazy loads) are not latency
     out = []
     for q in questions:
-        forget_queries(service)  # every measure embeds its question, as a first ask does
+        service.forget_query_vectors()  # every measure embeds its question, as a first ask does
         start = time.perf_counter()
         fn(q)
         out.append((time.perf_counter() - start) * 1000)
@@ -66,9 +65,11 @@ def measure_latency(service: DafuService, questions: list[str]) -> dict[str, lis
         response.raise_for_status()
 
     return {
-        "dense search (baseline)": _timed(lambda q: service.dense.retrieve(q, k), questions, service),
-        "lexical search": _timed(lambda q: service.lexical_retriever.retrieve(q, k), questions, service),
-        "hybrid search": _timed(lambda q: service.hybrid.retrieve(q, k), questions, service),
+        "dense search (baseline)": _timed(
+            lambda q: service.search(q, k, retrieval="dense"), questions, service
+        ),
+        "lexical search": _timed(lambda q: service.search(q, k, retrieval="lexical"), questions, service),
+        "hybrid search": _timed(lambda q: service.search(q, k, retrieval="hybrid"), questions, service),
         "POST /v1/ask (extractive)": _timed(ask, questions, service),
     }
 

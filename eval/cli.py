@@ -99,7 +99,7 @@ def eval_cmd(
         "timestamp": report.now_stamp(),
         "settings": {"chunk_size": settings.chunk_size, "embed_model": settings.embed_model,
                      "fusion": settings.fusion, "top_k": settings.top_k,
-                     "refusal_threshold": settings.refusal_threshold, "reranker_model": settings.reranker_model},
+                     "refusal_threshold": settings.refusal_threshold},
         "sets": [s.to_json() for s in sets],
     }  # fmt: skip
     for s in sets:

@@ -16,8 +16,8 @@ from typing import Any
 
 from eval.metrics import compact
 from rag.claims import unsupported_claims
-from rag.drafting import strip_placeholders
-from rag.proposal import parse_proposal
+from rag.draft.model import strip_placeholders
+from rag.draft.proposal import parse_proposal
 
 DRAFTS = Path(__file__).resolve().parent / "data" / "drafts.jsonl"
 SIMILAR_K = 3

@@ -13,21 +13,21 @@ from typing import Any
 
 from eval.datasets import Question
 from eval.metrics import char_f1, compact, exact_match, facts_present, gold_ranks, locate
-from rag.retrieval import Retriever
-from rag.service import DafuService
+from rag.service import RETRIEVALS, DafuService
 from rag.types import Answer, Hit
 
 RETRIEVE_K = 20  # deepest cut-off any retrieval metric looks at (Recall@20)
 
 Progress = Callable[[str, int, int], None]  # (config, questions done, questions total)
 Ranker = Callable[[Sequence[Hit], Question], list[int | None]]
+Search = Callable[[str, int], list[Hit]]  # (question, k) -> hits
 
 
 @dataclass(frozen=True)
 class Config:
     name: str
-    retriever: Retriever
-    answers: bool  # whether the extractive answerer runs on its hits
+    search: Search
+    answers: bool  # whether the service answers on this configuration's hits (dafu configurations)
 
 
 @dataclass
@@ -91,9 +91,9 @@ class Runner:
         return results
 
     def _one(self, config: Config, q: Question) -> QuestionResult:
-        forget_queries(self.service)
+        self.service.forget_query_vectors()
         start = time.perf_counter()
-        hits = config.retriever.retrieve(q.question, RETRIEVE_K)
+        hits = config.search(q.question, RETRIEVE_K)
         elapsed = time.perf_counter() - start
         result = QuestionResult(
             id=q.id, config=config.name, question=q.question, type=q.type, answerable=q.answerable,
@@ -102,10 +102,12 @@ class Runner:
         )  # fmt: skip
         if not config.answers:
             return result
-        forget_queries(self.service)  # time the ask as a new question: embedding included
+        self.service.forget_query_vectors()  # time the ask as a new question: embedding included
         start = time.perf_counter()
-        top = config.retriever.retrieve(q.question, self.top_k) if self.timed_ask else hits[: self.top_k]
-        answer = self.service.answer_hits(q.question, top)
+        if self.timed_ask:
+            answer = self.service.ask(q.question, self.top_k, retrieval=config.name)
+        else:
+            answer = self.service.answer(q.question, hits[: self.top_k])
         answered = time.perf_counter() - start
         result.latency_ms = (answered if self.timed_ask else elapsed + answered) * 1000
         self._score_answer(result, answer, q)
@@ -138,12 +140,6 @@ class Runner:
         return self._texts[doc_id]
 
 
-def forget_queries(service: DafuService) -> None:
-    """Empty the dense retriever's query-vector memo (if it has one), so that a timed call embeds its
-    question like a first ask would, whichever configuration ran the question before."""
-    service.dense.forget_queries()
-
-
 def quote_ranker(service: DafuService) -> Ranker:
     """Letters: a passage is relevant when it is from a gold document and covers the gold quote."""
     spans: dict[tuple[str, str], tuple[int, int] | None] = {}
@@ -170,24 +166,14 @@ def missing_quotes(service: DafuService, questions: Sequence[Question]) -> list[
     return out
 
 
-def dafu_configs(service: DafuService) -> tuple[list[Config], list[str]]:
-    """lexical, dense, hybrid and, when a reranker is configured, hybrid+rerank. Returns notes too."""
-    configs = [
-        Config("lexical", service.lexical_retriever, True),
-        Config("dense", service.dense, True),
-        Config("hybrid", service.hybrid, True),
-    ]
-    notes = []
-    reranker = getattr(service, "reranker", None)
-    if not service.settings.reranker_model:
-        notes.append("hybrid+rerank skipped: no reranker configured (DAFU_RERANKER_MODEL is empty).")
-    elif reranker is None or not hasattr(reranker, "retrieve"):
-        notes.append(
-            "hybrid+rerank skipped: DAFU_RERANKER_MODEL is set but the service has no reranking retriever."
-        )
-    else:
-        configs.append(Config("hybrid+rerank", reranker, True))
-    return configs, notes
+def dafu_configs(service: DafuService) -> list[Config]:
+    """lexical, dense and hybrid retrieval, each answered by the service."""
+    return [Config(name, _searcher(service, name), True) for name in ("lexical", "dense", "hybrid")]
+
+
+def _searcher(service: DafuService, retrieval: str) -> Search:
+    assert retrieval in RETRIEVALS
+    return lambda question, k: service.search(question, k, retrieval=retrieval)
 
 
 def canonical_documents(service: DafuService) -> list[tuple[str, str]]:

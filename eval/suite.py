@@ -70,12 +70,12 @@ def run_letters(
     """All configurations on the letters set. ``quick`` leaves out the llama-index baseline and
     answers on the already retrieved hits instead of timing a separate ask."""
     questions = corpus.questions[:limit] if limit else corpus.questions
-    configs, notes = dafu_configs(service)
+    configs, notes = dafu_configs(service), []
     if baseline and not quick:
         peer = LlamaIndexBaseline(canonical_documents(service), service.embedder)
-        configs.append(Config("llamaindex", peer, False))
+        configs.append(Config("llamaindex", peer.search, False))
         notes.append(
-            f"llamaindex: SentenceSplitter() defaults made {peer.chunks} chunks; dafu made {len(service.lexical)}."
+            f"llamaindex: SentenceSplitter() defaults made {peer.chunks} chunks; dafu made {service.health()['chunks']}."
         )
     notes += [f"gold quote not in canonical text: {m}" for m in missing_quotes(service, questions)]
     runner = Runner(service, quote_ranker(service), timed_ask=not quick, progress=progress)
@@ -83,7 +83,7 @@ def run_letters(
     return SetResult(
         name="letters", configs=[c.name for c in configs], questions=len(questions),
         summary=summarize(results), results=results, notes=notes, per_type=per_type(results),
-        calibration=calibrate(results, "hybrid", service.answerer.threshold),
+        calibration=calibrate(results, "hybrid", service.refusal_threshold),
     )  # fmt: skip
 
 
@@ -97,13 +97,13 @@ def run_drcd(
 ) -> SetResult:
     """All configurations on a sample of DRCD questions (paragraph retrieval and answer spans)."""
     questions = drcd.sample(corpus.questions, limit)
-    configs, notes = dafu_configs(service)
+    configs, notes = dafu_configs(service), []
     if baseline:
         memo = drcd.cache_dir(service.settings, corpus) / "llamaindex-vectors.npz"
         peer = LlamaIndexBaseline(canonical_documents(service), service.embedder, cache=memo)
-        configs.append(Config("llamaindex", peer, False))
+        configs.append(Config("llamaindex", peer.search, False))
         notes.append(
-            f"llamaindex: SentenceSplitter() defaults made {peer.chunks} chunks; dafu made {len(service.lexical)}."
+            f"llamaindex: SentenceSplitter() defaults made {peer.chunks} chunks; dafu made {service.health()['chunks']}."
         )
     runner = Runner(service, drcd.paragraph_ranker, timed_ask=False, progress=progress)
     results = runner.run(configs, questions)

@@ -1,6 +1,5 @@
-"""The composition root: ``build_service(settings)`` makes the heavy objects once.
-
-API lifespan, CLI, UI and eval all go through ``DafuService``.
+"""The composition root: ``build_service(settings)`` makes the parts once and hands them to
+``DafuService``, whose public methods are all that the API, UI, CLI and eval call.
 """
 
 from __future__ import annotations
@@ -8,60 +7,135 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunking import Chunker
 from index.embeddings import make_embedder, model_slug
 from index.ingest import Ingestor, IngestReport, Progress
 from index.lexical import LexicalIndex
 from index.store import ChromaStore, make_client
-from rag.answering import ExtractiveAnswerer
-from rag.drafting import Draft, Drafter
-from rag.errors import DocumentNotFound, InvalidInput, LLMUnavailable
-from rag.meta_answers import MetadataAnswerer, referenced_letters
-from rag.proposal import parse_proposal
-from rag.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, Retriever
+from rag.ask.catalogue import Catalogue
+from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
+from rag.ask.llm import LLMAnswerer
+from rag.ask.particulars import ParticularsAnswerer
+from rag.ask.policy import MODES, AnswerPolicy
+from rag.ask.question import Question, QuestionParser
+from rag.ask.retrieval import DenseRetriever, FusionWeights, HybridRetriever, LexicalRetriever, Retriever
+from rag.draft.drafter import Drafter
+from rag.draft.model import Draft
+from rag.draft.proposal import parse_proposal
+from rag.errors import DocumentNotFound, InvalidInput
+from rag.llm.client import ChatClient, OpenAICompatibleClient
 from rag.settings import Settings
 from rag.types import Answer, Document, DocumentInfo, Filters, Hit
 
 log = logging.getLogger(__name__)
 
 _REFRESH_SECONDS = 2.0
+RETRIEVALS = ("hybrid", "dense", "lexical")
 
 
 class DafuService:
-    def __init__(self, settings: Settings) -> None:
+    """Asking, searching, drafting and the documents of one data dir."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: BaseEmbedding,
+        store: ChromaStore,
+        lexical: LexicalIndex,
+        ingestor: Ingestor,
+        retrievers: dict[str, Retriever],
+        parser: QuestionParser,
+        policy: AnswerPolicy,
+        drafter: Drafter,
+        dense: DenseRetriever,
+    ) -> None:
         self.settings = settings
-        self.embedder = make_embedder(settings.embed_model, settings.embed_batch_size)
-        slug = model_slug(settings.embed_model)
-        self.client = make_client(settings.chroma_url, settings.chroma_path)
-        self.store = ChromaStore(self.client, f"{settings.collection_prefix}_{slug}")
-        self.store.collect_garbage()
-        self.lexical = LexicalIndex(settings.lexical_path / self.store.namespace)
-        self.lexical.sync(self.store)
-        self.chunker = Chunker(settings.chunk_size)
-        self.ingestor = Ingestor(self.store, self.lexical, self.embedder, self.chunker)
-        self.dense = DenseRetriever(self.store, self.embedder)
-        self.lexical_retriever = LexicalRetriever(self.lexical)
-        self.hybrid = HybridRetriever(
-            self.dense,
-            self.lexical_retriever,
-            method=settings.fusion,
-            rrf_k=settings.rrf_k,
-            dense_weight=settings.dense_weight,
-        )
-        self.retriever: Retriever = self.hybrid
-        self.answerer = ExtractiveAnswerer(threshold=settings.refusal_threshold, idf=self.lexical.idf)
-        self.meta_answerer = MetadataAnswerer(self._all_documents)
-        self._doc_cache: tuple[str, list[Document]] = ("", [])
-        self.llm_answerer = _make_llm_answerer(settings)
-        self.drafter = Drafter(
-            self.hybrid, self.store, self.embedder, llm=getattr(self.llm_answerer, "client", None)
-        )
+        self.embedder = embedder
+        self.store = store
+        self.lexical = lexical
+        self.ingestor = ingestor
+        self.retrievers = retrievers
+        self.parser = parser
+        self.policy = policy
+        self.drafter = drafter
+        self._dense = dense
         self._write_lock = threading.Lock()
         self._last_refresh = time.monotonic()
 
-    # -- ask / search --------------------------------------------------------------------------
+    # -- questions -------------------------------------------------------------------------------
+    def search(
+        self, query: str, top_k: int | None = None, filters: Filters | None = None, retrieval: str = "hybrid"
+    ) -> list[Hit]:
+        """The best passages for a query; ``retrieval`` picks hybrid (default), dense or lexical."""
+        question = self._parse(query, "检索内容")
+        return self._retriever(retrieval).retrieve(question, top_k or self.settings.top_k, filters)
+
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        mode: str = "extractive",
+        retrieval: str = "hybrid",
+    ) -> Answer:
+        """An answer with cited quotes, or a refusal with the nearest passages."""
+        if mode not in MODES:
+            raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
+        parsed = self._parse(question, "问题")
+        hits = self._retriever(retrieval).retrieve(parsed, top_k or self.settings.top_k, filters)
+        return self.policy.answer(parsed, hits, mode)
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        """The offline answer to a question from passages already retrieved (the eval answers on the
+        top of a deeper search)."""
+        return self.policy.answer(self._parse(question, "问题"), list(hits))
+
+    @property
+    def llm_available(self) -> bool:
+        return self.policy.llm is not None
+
+    @property
+    def refusal_threshold(self) -> float:
+        return self.policy.extractive.threshold
+
+    def forget_query_vectors(self) -> None:
+        """Forget memoised question vectors, so that the next ask embeds its question (benchmarks)."""
+        self._dense.forget_queries()
+
+    def draft(
+        self, proposal: str, *, top_k: int | None = None, mode: str = "offline", **fields: str | None
+    ) -> Draft:
+        """Draft a reply letter to a proposal's text. ``fields``: proposer, session, number, kind,
+        title; a value given overrides what the text says."""
+        self.refresh()
+        parsed = parse_proposal(proposal, max_chars=self.settings.max_proposal_chars, **fields)
+        return self.drafter.draft(parsed, top_k or self.settings.top_k, mode)
+
+    def _parse(self, text: str, what: str) -> Question:
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput(f"{what}不能为空，请输入要查询的内容。")
+        if len(text) > self.settings.max_question_chars:
+            raise InvalidInput(
+                f"{what}过长（{len(text)} 字，上限 {self.settings.max_question_chars} 字）。请精简后重试；"
+                "起草答复请使用“起草”功能。"
+            )
+        self.refresh()
+        return self.parser.parse(text)
+
+    def _retriever(self, name: str) -> Retriever:
+        try:
+            return self.retrievers[name]
+        except KeyError:
+            raise InvalidInput(f"未知的检索方式“{name}”，可选 {'、'.join(RETRIEVALS)}。") from None
+
+    # -- the index -------------------------------------------------------------------------------
     def refresh(self) -> None:
         """Pick up changes other processes made to the store (e.g. `dafu ingest` beside `dafu serve`).
         Checked at most every few seconds: it costs a read of the document records."""
@@ -71,79 +145,7 @@ class DafuService:
             self.store.forget_versions()
             self.lexical.sync(self.store)
 
-    def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
-        query = self._check_text(query, "检索内容")
-        self.refresh()
-        return self.retriever.retrieve(query, top_k or self.settings.top_k, filters)
-
-    def ask(
-        self,
-        question: str,
-        top_k: int | None = None,
-        filters: Filters | None = None,
-        mode: str = "extractive",
-    ) -> Answer:
-        question = self._check_text(question, "问题")
-        self.refresh()
-        hits = self.retriever.retrieve(question, top_k or self.settings.top_k, filters)
-        if mode == "llm":
-            if self.llm_answerer is None:
-                raise LLMUnavailable(
-                    "未配置大模型：请设置 DAFU_LLM_BASE_URL（任意 OpenAI 兼容接口），或运行 `dafu llm serve` 启动本地模型。"
-                )
-            return self.llm_answerer.answer(question, hits)
-        if mode != "extractive":
-            raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
-        return self.answer_hits(question, hits)
-
-    def answer_hits(self, question: str, hits: list[Hit]) -> Answer:
-        """The offline answer to a question from given hits: a letter's particulars from its
-        metadata when that is what is asked, otherwise extracted sentences."""
-        by_meta = self.meta_answerer.answer(question)
-        if by_meta is not None:
-            return by_meta.model_copy(update={"hits": tuple(hits)})
-        named = referenced_letters(question, self._all_documents())
-        if not named:
-            return self.answerer.answer(question, hits)
-        # The question names its letters ("126号和115号…"): answer from those letters only.
-        ids = {d.doc_id for d in named}
-        pool: dict[str, Hit] = {}
-        for doc in named[:4]:
-            for hit in self.retriever.retrieve(question, 3, Filters(doc_id=doc.doc_id)):
-                pool.setdefault(hit.chunk_id, hit)
-        for hit in hits:
-            if hit.doc_id in ids:
-                pool.setdefault(hit.chunk_id, hit)
-        answer = self.answerer.answer(question, list(pool.values()), per_letter=len(named) > 1)
-        return answer.model_copy(update={"hits": tuple(hits)})
-
-    def _all_documents(self) -> list[Document]:
-        """Every document with its text, cached until the index changes."""
-        fingerprint = self.lexical.fingerprint
-        if self._doc_cache[0] != fingerprint:
-            docs = [self.store.get_document(i.doc_id) for i in self.store.list_documents()]
-            self._doc_cache = (fingerprint, [d for d in docs if d is not None])
-        return self._doc_cache[1]
-
-    def draft(
-        self, proposal: str, *, top_k: int | None = None, mode: str = "offline", **fields: str | None
-    ) -> Draft:
-        """Draft a reply letter to a proposal's text. ``fields``: proposer, session, number, kind,
-        title; a value given overrides what the text says."""
-        return self.drafter.draft(parse_proposal(proposal, **fields), top_k or self.settings.top_k, mode)
-
-    def _check_text(self, text: str, what: str) -> str:
-        text = (text or "").strip()
-        if not text:
-            raise InvalidInput(f"{what}不能为空，请输入要查询的内容。")
-        if len(text) > self.settings.max_question_chars:
-            raise InvalidInput(
-                f"{what}过长（{len(text)} 字，上限 {self.settings.max_question_chars} 字）。请精简后重试；"
-                "起草答复请使用“起草”功能。"
-            )
-        return text
-
-    # -- documents -----------------------------------------------------------------------------
+    # -- documents -------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
         return self.store.list_documents()
 
@@ -175,20 +177,40 @@ class DafuService:
             "chunks": len(self.lexical),
             "embedding_model": self.settings.embed_model,
             "store": self.settings.chroma_url or str(self.settings.chroma_path),
-            "llm": self.settings.llm_model if self.llm_answerer else None,
+            "llm": self.settings.llm_model if self.llm_available else None,
         }
 
 
-def _make_llm_answerer(settings: Settings):  # type: ignore[no-untyped-def]
-    if not settings.llm_base_url:
-        return None
-    from rag.llm import LLMAnswerer, OpenAICompatibleClient
-
-    client = OpenAICompatibleClient(
-        settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key, timeout=settings.llm_timeout
+def build_service(
+    settings: Settings, *, embedder: BaseEmbedding | None = None, llm: ChatClient | None = None
+) -> DafuService:
+    """Make every part from the settings. ``embedder`` and ``llm`` replace the configured ones (tests)."""
+    embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
+    client = make_client(settings.chroma_url, settings.chroma_path)
+    store = ChromaStore(client, f"{settings.collection_prefix}_{model_slug(settings.embed_model)}")
+    store.collect_garbage()
+    lexical = LexicalIndex(settings.lexical_path / store.namespace)
+    lexical.sync(store)
+    ingestor = Ingestor(store, lexical, embedder, Chunker(settings.chunk_size))
+    dense = DenseRetriever(store, embedder)
+    fusion = FusionWeights(method=settings.fusion, dense_weight=settings.dense_weight, rrf_k=settings.rrf_k)
+    hybrid = HybridRetriever(dense, LexicalRetriever(lexical), fusion)
+    retrievers: dict[str, Retriever] = {"hybrid": hybrid, "dense": dense, "lexical": hybrid.lexical}
+    if llm is None and settings.llm_base_url:
+        llm = OpenAICompatibleClient.from_settings(settings)
+    letters = Catalogue(store, lambda: lexical.fingerprint)
+    parser = QuestionParser(letters)
+    policy = AnswerPolicy(
+        hybrid,
+        ExtractiveAnswerer(ExtractiveWeights(threshold=settings.refusal_threshold), idf=lexical.idf),
+        ParticularsAnswerer(store.get_document),
+        LLMAnswerer(llm) if llm is not None else None,
     )
-    return LLMAnswerer(client)
-
-
-def build_service(settings: Settings) -> DafuService:
-    return DafuService(settings)
+    drafter = Drafter(
+        hybrid, parser.parse, store, embedder, letters,
+        issuer=settings.issuer, closing=settings.draft_closing, llm=llm,
+    )  # fmt: skip
+    return DafuService(
+        settings, embedder=embedder, store=store, lexical=lexical, ingestor=ingestor, retrievers=retrievers,
+        parser=parser, policy=policy, drafter=drafter, dense=dense,
+    )  # fmt: skip

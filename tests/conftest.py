@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from rag.service import DafuService, build_service
-from rag.settings import PROJECT_ROOT, Settings
-
-LETTERS = PROJECT_ROOT / "data" / "letters"
+from rag.settings import Settings
+from tests.factories import LETTERS, FakeLLM, fake_llm_server
 
 _real_connect = socket.socket.connect
 
@@ -28,6 +28,13 @@ def _guarded_connect(self: socket.socket, address: object) -> None:  # type: ign
         if not allowed:
             raise AssertionError(f"test tried to reach the network: {address!r}")
     _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A fake OpenAI-compatible server on loopback; tests queue its replies."""
+    with fake_llm_server() as fake:
+        yield fake
 
 
 @pytest.fixture(autouse=True)
@@ -61,10 +68,14 @@ def service(indexed_dir: Path) -> Iterator[DafuService]:
     yield build_service(make_settings(indexed_dir))
 
 
-@pytest.fixture
-def writable_service(indexed_dir: Path, tmp_path: Path) -> DafuService:
-    import shutil
-
+def copy_service(indexed_dir: Path, tmp_path: Path, embedder: object) -> DafuService:
+    """A service over a copy of the indexed letters, embedding with ``embedder``."""
     data_dir = tmp_path / "data"
     shutil.copytree(indexed_dir, data_dir)
-    return build_service(make_settings(data_dir))
+    return build_service(make_settings(data_dir), embedder=embedder)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def writable_service(indexed_dir: Path, tmp_path: Path, service: DafuService) -> DafuService:
+    """A service over a copy of the indexed letters, free to write (shares the session's model)."""
+    return copy_service(indexed_dir, tmp_path, service.embedder)

@@ -1,19 +1,35 @@
-"""Shared builders for tests."""
+"""Shared builders for tests: hits and questions, real .docx/.pdf files, server processes, a fake
+OpenAI-compatible server, an embedder that counts its calls, the index state a failed write must keep."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
-from rag.types import Hit
+from rag.ask.question import Question, QuestionParser
+from rag.settings import PROJECT_ROOT
+from rag.types import Hit, LetterMeta
+
+if TYPE_CHECKING:
+    from rag.service import DafuService
+
+LETTERS = PROJECT_ROOT / "data" / "letters"
+# The sample letter that states the 2023 revenue of the life-health industry (1588亿元).
+LETTER_001 = "001_49815bdeb399fae2"
+REVENUE_DOC_NUMBER = "温科提复〔2024〕126号"
 
 
 def make_hit(text: str, *, doc_id: str = "doc", start: int = 0, score: float = 1.0, **fields: object) -> Hit:
@@ -30,6 +46,11 @@ def make_hit(text: str, *, doc_id: str = "doc", start: int = 0, score: float = 1
     }
     values.update(fields)
     return Hit.model_validate(values)
+
+
+def make_question(text: str, letters: Sequence[tuple[str, LetterMeta]] = ()) -> Question:
+    """A parsed question; ``letters`` are the indexed letters it may name."""
+    return QuestionParser(lambda: list(letters)).parse(text)
 
 
 def serve_env(data_dir: Path) -> dict[str, str]:
@@ -89,3 +110,162 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def docx_bytes(paragraphs: Sequence[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def pdf_bytes(lines: Sequence[str], *, font_path: str | None = None) -> bytes:
+    """A one-page PDF with a real text layer, written by matplotlib's PDF backend."""
+    import matplotlib
+
+    matplotlib.use("pdf")
+    import matplotlib.pyplot as plt
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(fname=font_path) if font_path else None
+    figure = plt.figure(figsize=(8.27, 11.69))
+    for n, line in enumerate(lines):
+        figure.text(0.05, 0.95 - 0.04 * n, line, fontproperties=font, fontsize=9)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="pdf")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def cjk_font() -> str | None:
+    """A font file with Chinese glyphs if the machine has one (Noto CJK on the CI image)."""
+    from matplotlib import font_manager
+
+    for entry in font_manager.fontManager.ttflist:
+        if "CJK" in entry.name and ("SC" in entry.name or "Sans" in entry.name):
+            return str(entry.fname)
+    return None
+
+
+class CountingEmbedder:
+    """Wraps a real embedder and counts the passages it is asked to embed."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.texts = 0
+
+    def get_text_embedding_batch(self, texts: list[str], **kwargs: Any) -> list[list[float]]:
+        self.calls += 1
+        self.texts += len(texts)
+        return self.inner.get_text_embedding_batch(texts, **kwargs)  # type: ignore[no-any-return]
+
+    def get_query_embedding(self, query: str) -> list[float]:
+        return self.inner.get_query_embedding(query)  # type: ignore[no-any-return]
+
+
+def index_state(service: DafuService) -> dict[str, object]:
+    """Everything a failed write must leave unchanged."""
+    raw = service.store.chunks.get(include=[])
+    return {
+        "versions": service.store.versions(),
+        "raw_chunks": sorted(raw["ids"]),
+        "lexical_chunks": len(service.lexical),
+        "lexical_fingerprint": service.lexical.fingerprint,
+        "store_fingerprint": service.store.fingerprint(),
+    }
+
+
+LETTER_001_TEXT = (LETTERS / f"{LETTER_001}.txt").read_text(encoding="utf-8")  # the revenue letter
+
+
+def letter_hit(first: str, last: str, score: float) -> Hit:
+    """A hit over the letter's text from ``first`` up to and including ``last``."""
+    start = LETTER_001_TEXT.index(first)
+    end = LETTER_001_TEXT.index(last, start) + len(last)
+    return Hit(
+        chunk_id=f"001:{start}",
+        doc_id="001_49815bdeb399fae2",
+        doc_number="温科提复〔2024〕126号",
+        title="关于市政协十二届三次会议395号提案的答复函",
+        section="答复",
+        text=LETTER_001_TEXT[start:end],
+        start=start,
+        end=end,
+        score=score,
+    )
+
+
+EYE_VALLEY = letter_hit("中国眼谷以打造", "重点项目。", 0.61)
+REVENUE = letter_hit("2023年，全市生命健康产业", "对眼健康发展加大了支持力度。", 0.83)
+RESEARCH = letter_hit("三是聚焦", "764万元。", 0.52)
+LETTER_001_HITS = [EYE_VALLEY, REVENUE, RESEARCH]
+
+
+@dataclass
+class FakeLLM:
+    """Replies queued by a test, served in order; every request is recorded."""
+
+    url: str = ""
+    replies: list[tuple[int, Any, float]] = field(default_factory=list)
+    requests: list[tuple[str, dict[str, str], Any]] = field(default_factory=list)
+
+    def reply(self, content: str) -> None:
+        message = {"role": "assistant", "content": content}
+        self.replies.append(
+            (200, {"object": "chat.completion", "choices": [{"index": 0, "message": message}]}, 0)
+        )
+
+    def respond(self, status: int, body: Any, delay: float = 0) -> None:
+        self.replies.append((status, body, delay))
+
+
+@contextmanager
+def fake_llm_server() -> Iterator[FakeLLM]:
+    """A real HTTP server on loopback that answers chat completions with the replies a test queues."""
+    state = FakeLLM()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            state.requests.append((self.path, dict(self.headers), body))
+            status, payload, delay = (
+                state.replies.pop(0) if state.replies else (500, {"error": "no reply"}, 0)
+            )
+            time.sleep(delay)
+            self._send(status, payload)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/v1/models":
+                self._send(
+                    200, {"object": "list", "data": [{"id": "qwen2.5-0.5b-instruct", "object": "model"}]}
+                )
+            else:
+                self._send(404, {"error": "not found"})
+
+        def _send(self, status: int, payload: Any) -> None:
+            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:  # the client gave up (timeout test)
+                pass
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    yield state
+    server.shutdown()
+    server.server_close()

@@ -17,7 +17,7 @@ from fastapi import FastAPI  # noqa: E402
 from rag.service import DafuService  # noqa: E402
 from ui.ask import FilterRow, build_ask_tab, build_search_tab  # noqa: E402
 from ui.common import ServiceGetter  # noqa: E402
-from ui.draft import build_draft_tab, unavailable_notice  # noqa: E402
+from ui.draft import build_draft_tab  # noqa: E402
 from ui.letters import build_letters_tab  # noqa: E402
 from ui.style import CSS, theme  # noqa: E402
 
@@ -28,24 +28,23 @@ def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
     with gr.Blocks(title="答复 · 答复函问答与起草", analytics_enabled=False) as blocks:
         gr.HTML(
             '<header class="dafu-header"><h1>答复</h1>'
-            "<p>市科技局答复函的问答、检索与起草。所有回答均附原文引用，点击即可查看出处。</p></header>"
+            "<p>答复函的问答、检索与起草。所有回答均附原文引用，点击即可查看出处。</p></header>"
         )
         with gr.Tabs():
             ask_tab, ask_filters, mode = build_ask_tab(get_service)
             search_tab, search_filters = build_search_tab(get_service)
             letters = build_letters_tab(get_service)
-            _, draft_notice, draft_mode = build_draft_tab(get_service)
+            draft_mode = build_draft_tab(get_service)
 
         def on_load(current: str) -> tuple[Any, ...]:
             svc = get_service()
-            llm = svc is not None and getattr(svc, "llm_answerer", None) is not None
+            llm = svc is not None and svc.llm_available
             return (
                 *ask_filters.refresh(get_service),
                 *search_filters.refresh(get_service),
                 gr.Radio(visible=llm),
                 gr.Radio(visible=llm),
                 letters.refresh(current),
-                unavailable_notice(svc),
             )
 
         blocks.load(
@@ -57,7 +56,6 @@ def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
                 mode,
                 draft_mode,
                 letters.listing,
-                draft_notice,
             ],
         )
         # Letters may have been uploaded or deleted since the page loaded.

@@ -22,7 +22,7 @@ from ui.common import (
 )
 
 MODES = {"抽取式（原文摘句）": "extractive", "大模型生成（附引文核对）": "llm"}
-EXAMPLES = ["中国眼谷引进注册企业多少家？", "温州对科技型中小企业有哪些支持政策？"]
+EXAMPLES = ["中国眼谷引进注册企业多少家？", "对科技型中小企业有哪些支持政策？"]
 
 
 def _filters(year: str | None, kind: str | None, doc_number: str | None) -> Filters | None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import gradio as gr
 
+from rag import vocabulary
 from rag.errors import DafuError
 from rag.service import DafuService
 from ui import render
@@ -21,7 +22,7 @@ NOT_READY = "服务正在启动（加载模型和索引），请稍候几秒再�
 UNEXPECTED = "处理时出现内部错误，请重试；若仍失败，请查看服务日志并联系管理员。"
 
 ALL = "全部"
-KINDS = [ALL, "政协提案", "人大建议"]
+KINDS = [ALL, *vocabulary.KINDS]
 
 # A click on any element carrying data-cite inside the HTML sends its index to Python.
 CLICK_CITE_JS = """

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
 from index.loading import read_text
+from rag.draft.docx import write_docx
+from rag.draft.model import Draft
 from rag.service import DafuService
+from rag.vocabulary import KINDS
 from ui import render
 from ui.common import ALL, VIEWER_HINT, ServiceGetter, clickable, message_for, need, open_target, viewer
 
-if TYPE_CHECKING:
-    from rag.drafting import Draft
-
-UNAVAILABLE = "本服务尚未启用起草功能（缺少起草模块）。请升级 dafu 后重启服务；问答、检索和文档管理不受影响。"
 EMPTY = "请粘贴提案或建议全文，或上传提案文件（.txt、.md、.docx、.pdf）。"
 AUTO = "自动识别"
 MODES = {"离线（摘录原文）": "offline", "大模型润色（保留引文）": "llm"}
-
-
-def draft_available(svc: DafuService | None) -> bool:
-    return svc is not None and callable(getattr(svc, "draft", None))
-
-
-def unavailable_notice(svc: DafuService | None) -> gr.HTML:
-    """The notice shown instead of drafting when this service cannot draft."""
-    missing = not draft_available(svc)
-    return gr.HTML(render.notice(UNAVAILABLE, "warn") if missing else "", visible=missing)
 
 
 def call_draft(svc: DafuService, text: str, mode: str, fields: dict[str, str]) -> Draft:
@@ -50,7 +39,7 @@ def save_docx(result: Draft) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="dafu-draft-"))
     name = "".join(ch for ch in (result.title or "答复函草稿") if ch not in '\\/:*?"<>|')[:60]
     path = folder / f"{name or '答复函草稿'}.docx"
-    path.write_bytes(result.to_docx())
+    path.write_bytes(write_docx(result))
     return path
 
 
@@ -63,9 +52,8 @@ def summary_html(result: Draft) -> tuple[str, list[render.Target]]:
     return '<div class="dafu-subhead">点击引用，在下方查看原文：</div>' + "".join(cards), targets
 
 
-def build_draft_tab(get_service: ServiceGetter) -> tuple[gr.Tab, gr.HTML, gr.Radio]:
-    with gr.Tab("起草", id="draft") as tab:
-        notice = gr.HTML("", elem_id="draft-notice", visible=False)
+def build_draft_tab(get_service: ServiceGetter) -> gr.Radio:
+    with gr.Tab("起草", id="draft"):
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
                 text = gr.Textbox(
@@ -85,9 +73,7 @@ def build_draft_tab(get_service: ServiceGetter) -> tuple[gr.Tab, gr.HTML, gr.Rad
                     )
                 with gr.Row():
                     number = gr.Textbox(label="编号（可选）", placeholder="87", min_width=140)
-                    kind = gr.Dropdown(
-                        [AUTO, "政协提案", "人大建议"], value=AUTO, label="类别", min_width=140
-                    )
+                    kind = gr.Dropdown([AUTO, *KINDS], value=AUTO, label="类别", min_width=140)
                 mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="起草方式", visible=False)
                 submit = gr.Button("起草答复函", variant="primary", elem_id="draft-submit")
             with gr.Column(scale=1, min_width=320):
@@ -98,9 +84,6 @@ def build_draft_tab(get_service: ServiceGetter) -> tuple[gr.Tab, gr.HTML, gr.Rad
                     sources = clickable("draft-sources")
                     letter = viewer("draft-letter")
         targets = gr.State([])
-
-    def availability() -> gr.HTML:
-        return unavailable_notice(get_service())
 
     def load_file(path: str | None) -> tuple[Any, str]:
         if not path:
@@ -116,8 +99,6 @@ def build_draft_tab(get_service: ServiceGetter) -> tuple[gr.Tab, gr.HTML, gr.Rad
             return render.notice(EMPTY, "warn"), "", *failed
         try:
             svc = need(get_service)
-            if not draft_available(svc):
-                return render.notice(UNAVAILABLE, "warn"), "", *failed
             fields = {"proposer": who, "session": when, "number": num, "kind": what}
             result = call_draft(svc, body, MODES.get(how or "", "offline"), fields)
             path = save_docx(result)
@@ -135,7 +116,6 @@ def build_draft_tab(get_service: ServiceGetter) -> tuple[gr.Tab, gr.HTML, gr.Rad
     def show(current: list[render.Target], evt: gr.EventData) -> str:
         return open_target(get_service, current, int(getattr(evt, "cite", -1)))
 
-    tab.select(availability, None, notice)
     upload.upload(load_file, upload, [text, status])
     submit.click(
         run,
@@ -143,4 +123,4 @@ def build_draft_tab(get_service: ServiceGetter) -> tuple[gr.Tab, gr.HTML, gr.Rad
         [sources, output, status, download, targets, letter],
     )
     sources.click(show, targets, letter)
-    return tab, notice, mode
+    return mode

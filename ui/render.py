@@ -7,8 +7,8 @@ from html import escape
 from typing import Any
 
 from rag.types import Answer, Citation, Document, DocumentInfo, Hit, LetterMeta
+from rag.vocabulary import NOT_FOUND
 
-NOT_FOUND = "已收录的答复函中未找到相关内容"
 QUOTE_ID = "dafu-quote"
 
 

@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep
-from rag.draft_sources import SimilarLetter
-from rag.drafting import DraftSection
-from rag.proposal import MAX_PROPOSAL_CHARS
+from rag.draft.docx import write_docx
+from rag.draft.model import DraftSection, SimilarLetter
 from rag.types import Citation
+from rag.vocabulary import Kind
 
 router = APIRouter(prefix="/v1", tags=["draft"])
 
@@ -22,12 +22,14 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 class DraftRequest(BaseModel):
-    proposal: str = Field(max_length=MAX_PROPOSAL_CHARS, description="The proposal's full text.")
+    proposal: str = Field(
+        description="The proposal's full text (at most DAFU_MAX_PROPOSAL_CHARS characters)."
+    )
     proposer: str | None = Field(default=None, description="Overrides the proposer found in the text.")
     session: str | None = Field(default=None, description="e.g. 市政协十二届四次会议")
     number: str | None = Field(default=None, description="The proposal's number, e.g. 87")
-    kind: Literal["政协提案", "人大建议"] | None = None
-    top_k: int = Field(default=5, ge=1, le=20)
+    kind: Kind | None = None
+    top_k: int | None = Field(default=None, ge=1, le=20, description="Similar letters; default DAFU_TOP_K.")
     mode: Literal["offline", "llm"] = "offline"
     format: Literal["json", "docx"] = "json"
 
@@ -64,7 +66,7 @@ async def draft(body: DraftRequest, service: ServiceDep) -> DraftResponse | Resp
         )
     )
     if body.format == "docx":
-        data = await run_in_threadpool(result.to_docx)
+        data = await run_in_threadpool(write_docx, result)
         name = quote(f"{result.title}.docx")
         return Response(
             content=data,

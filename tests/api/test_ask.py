@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from rag.service import DafuService
+from rag.service import DafuService, build_service
+from tests.conftest import make_settings
 
 REVENUE_DOC = "温科提复〔2024〕126号"
 
@@ -73,7 +75,7 @@ def test_ask_rejects_a_bad_top_k(client: TestClient) -> None:
 
 
 def test_llm_mode_without_an_llm_is_503(client: TestClient, service: DafuService) -> None:
-    if service.llm_answerer is not None:
+    if service.llm_available:
         pytest.skip("an LLM endpoint is configured")
     response = client.post("/v1/ask", json={"question": "总营收是多少？", "mode": "llm"})
     assert response.status_code == 503
@@ -107,3 +109,12 @@ def test_healthz(client: TestClient) -> None:
 def test_root_redirects_to_the_api_docs_without_ui(client: TestClient) -> None:
     response = client.get("/", follow_redirects=False)
     assert response.status_code in (302, 307) and response.headers["location"] == "/docs"
+
+
+def test_top_k_defaults_to_the_setting(indexed_dir: Path) -> None:
+    service = build_service(make_settings(indexed_dir, top_k=3))
+    with TestClient(create_app(service.settings, service=service, ui=False)) as client:
+        assert len(client.post("/v1/search", json={"query": "生物医药产业发展"}).json()["hits"]) == 3
+        asked = client.post("/v1/ask", json={"question": "2025年全市地区生产总值是多少？"}).json()
+        assert len(asked["hits"]) == 3
+        assert len(client.post("/v1/search", json={"query": "生物医药", "top_k": 4}).json()["hits"]) == 4

@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.service import DafuService, build_service
 from rag.settings import Settings
-from tests.conftest import LETTERS
-from tests.index.builders import docx_bytes, index_state
+from tests.factories import LETTERS, docx_bytes, index_state
 
 LETTER_001 = "001_49815bdeb399fae2"
 NEW_LETTER = (

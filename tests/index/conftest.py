@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.service import DafuService
-from tests.index.builders import CountingEmbedder
+from tests.conftest import copy_service
+from tests.factories import CountingEmbedder
 
 
 @pytest.fixture
-def counting(writable_service: DafuService) -> CountingEmbedder:
-    """The writable service's ingestion embedder, wrapped to count calls."""
-    wrapper = CountingEmbedder(writable_service.embedder)
-    writable_service.ingestor.embedder = wrapper  # type: ignore[assignment]
-    return wrapper
+def counting(service: DafuService) -> CountingEmbedder:
+    """The session's real embedder, wrapped to count the passages it embeds."""
+    return CountingEmbedder(service.embedder)
+
+
+@pytest.fixture
+def writable_service(indexed_dir: Path, tmp_path: Path, counting: CountingEmbedder) -> DafuService:
+    """In the index tests, a writable service embeds through ``counting``."""
+    return copy_service(indexed_dir, tmp_path, counting)

@@ -12,9 +12,7 @@ import pytest
 
 from rag.service import build_service
 from rag.settings import Settings
-from tests.conftest import LETTERS
-from tests.factories import free_port, running_server
-from tests.index.builders import LETTER_001, REVENUE_DOC_NUMBER
+from tests.factories import LETTER_001, LETTERS, REVENUE_DOC_NUMBER, free_port, running_server
 
 pytestmark = pytest.mark.slow
 

@@ -90,7 +90,7 @@ def test_canonical_text_is_what_is_stored_and_offsets_hold(service: DafuService)
     for info in service.documents():
         document = service.document(info.doc_id)
         assert document.text == clean_text(read_text(LETTERS / info.source))
-        chunks = [c for c, _ in service.store.all_chunks() if c.doc_id == info.doc_id]
+        chunks = [c for c in service.store.all_hits() if c.doc_id == info.doc_id]
         assert len(chunks) == info.chunks
         for chunk in chunks:
             assert document.text[chunk.start : chunk.end] == chunk.text
@@ -104,7 +104,7 @@ def test_windows_and_mac_line_ends(newline: str) -> None:
 
 def test_read_paths_agree(tmp_path: Path) -> None:
     """A .docx and a .txt of the same letter give the same canonical text."""
-    from tests.index.builders import docx_bytes
+    from tests.factories import docx_bytes
 
     raw = read_text(next(LETTERS.glob("003_*.txt")))
     paragraphs = [p for p in raw.split("\n") if p.strip()]

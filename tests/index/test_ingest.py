@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from index.ingest import doc_id_for
+from index.tokenize import tokenize
 from rag.errors import DocumentNotFound, UnreadableFile, UnsupportedFile
 from rag.service import DafuService
 from rag.settings import PROJECT_ROOT
-from tests.index.builders import LETTER_001, CountingEmbedder, docx_bytes, index_state, pdf_bytes
+from tests.factories import LETTER_001, CountingEmbedder, docx_bytes, index_state, pdf_bytes
 
 LETTERS = PROJECT_ROOT / "data" / "letters"
 ALL_IDS = sorted(p.stem for p in LETTERS.glob("*.txt"))
@@ -62,7 +63,7 @@ def test_a_changed_file_replaces_its_chunks_everywhere(
     raw = writable_service.store.chunks.get(where={"doc_id": LETTER_001}, include=["metadatas", "documents"])
     assert {m["version"] for m in raw["metadatas"]} == {new_version}  # no stale chunk left in Chroma
     assert not any("1588亿元" in text for text in raw["documents"])
-    lexical = writable_service.lexical_retriever.retrieve("总营收1588亿元", 50)
+    lexical = writable_service.lexical.search(tokenize("总营收1588亿元"), 50)
     assert not any("1588亿元" in hit.text for hit in lexical)  # nor in BM25
     assert "1699亿元" in writable_service.search("2023年全市生命健康产业总营收")[0].text
     assert len(writable_service.lexical) == sum(d.chunks for d in writable_service.documents())
@@ -75,8 +76,8 @@ def test_delete_removes_a_document_from_every_index(writable_service: DafuServic
     assert LETTER_001 not in {d.doc_id for d in svc.documents()}
     assert svc.store.chunks.get(where={"doc_id": LETTER_001})["ids"] == []
     vector = svc.embedder.get_query_embedding("2023年全市生命健康产业总营收")
-    assert all(c.doc_id != LETTER_001 for c, _, _ in svc.store.query(vector, 500))
-    assert all(h.doc_id != LETTER_001 for h in svc.lexical_retriever.retrieve("总营收1588亿元", 500))
+    assert all(c.doc_id != LETTER_001 for c in svc.store.query(vector, 500))
+    assert all(h.doc_id != LETTER_001 for h in svc.lexical.search(tokenize("总营收1588亿元"), 500))
     assert all(h.doc_id != LETTER_001 for h in svc.search("2023年全市生命健康产业总营收", top_k=20))
     with pytest.raises(DocumentNotFound):
         svc.document(LETTER_001)

@@ -16,7 +16,7 @@ QUERIES = ["总营收1588亿元", "眼谷 国家级平台", "医疗器械产业�
 
 def _results(service: DafuService) -> list[list[tuple[str, float]]]:
     return [
-        [(h.chunk_id, round(h.score, 6)) for h in service.lexical_retriever.retrieve(q, 10)] for q in QUERIES
+        [(h.chunk_id, round(h.score, 6)) for h in service.lexical.search(tokenize(q), 10)] for q in QUERIES
     ]
 
 
@@ -52,8 +52,7 @@ def test_stale_lexical_index_is_rebuilt(writable_service: DafuService) -> None:
     payload = json.loads(meta_file.read_text(encoding="utf-8"))
     # A stale index: different fingerprint, and content that would give different results.
     payload["fingerprint"] = "0" * 16
-    payload["chunks"] = payload["chunks"][:3]
-    payload["metas"] = payload["metas"][:3]
+    payload["hits"] = payload["hits"][:3]
     meta_file.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     rebuilt = build_service(writable_service.settings)
@@ -70,11 +69,11 @@ def test_unreadable_lexical_index_is_rebuilt(writable_service: DafuService) -> N
 
 
 def test_lexical_search_ranks_the_revenue_passage_first(service: DafuService) -> None:
-    hits = service.lexical_retriever.retrieve("生命健康产业总营收", 5)
+    hits = service.lexical.search(tokenize("生命健康产业总营收"), 5)
     assert "1588亿元" in hits[0].text
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
-    assert service.lexical_retriever.retrieve("的 了 是", 5) == []  # stopwords only
-    assert service.lexical_retriever.retrieve("ZZZQQQ", 5) == []  # unknown words
+    assert service.lexical.search(tokenize("的 了 是"), 5) == []  # stopwords only
+    assert service.lexical.search(tokenize("ZZZQQQ"), 5) == []  # unknown words
 
 
 def test_tokenizer_keeps_domain_words_and_drops_noise() -> None:

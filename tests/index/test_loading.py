@@ -12,7 +12,7 @@ import pytest
 from index.loading import decode_text, iter_files, read_text
 from rag.errors import UnreadableFile, UnsupportedFile
 from rag.settings import PROJECT_ROOT
-from tests.index.builders import cjk_font, docx_bytes, pdf_bytes
+from tests.factories import cjk_font, docx_bytes, pdf_bytes
 
 LETTERS = PROJECT_ROOT / "data" / "letters"
 SAMPLE = "温科提复〔2024〕126号\n关于市政协十二届三次会议395号提案的答复函\n民盟市委会：\n2023年，全市生命健康产业实现总营收1588亿元；增速11.3%。\n"

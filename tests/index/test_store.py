@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from index.store import ChromaStore, chroma_where, matches
+from index.tokenize import tokenize
 from rag.service import DafuService, build_service
 from rag.settings import PROJECT_ROOT
 from rag.types import Filters
-from tests.index.builders import LETTER_001, REVENUE_DOC_NUMBER
+from tests.factories import LETTER_001, REVENUE_DOC_NUMBER, make_hit
 
 LETTERS = PROJECT_ROOT / "data" / "letters"
 QUERY = "2023年全市生命健康产业总营收"
@@ -69,9 +70,9 @@ def test_interrupted_writes_leave_the_previous_state(
     assert svc.document(LETTER_001).text == before_text
     # Readers never see uncommitted chunks: neither dense nor lexical search.
     vector = svc.embedder.get_query_embedding(QUERY)
-    dense_ids = {c.chunk_id for c, _, _ in svc.store.query(vector, 1000)}
+    dense_ids = {c.chunk_id for c in svc.store.query(vector, 1000)}
     svc.lexical.rebuild(svc.store)
-    lexical_ids = {h.chunk_id for h in svc.lexical_retriever.retrieve("总营收 1699亿元 技术合同成交额", 1000)}
+    lexical_ids = {h.chunk_id for h in svc.lexical.search(tokenize("总营收 1699亿元 技术合同成交额"), 1000)}
     assert not (dense_ids | lexical_ids) & set(orphans)
     top = svc.search(QUERY)[0]
     assert "1588亿元" in top.text and top.doc_number == REVENUE_DOC_NUMBER
@@ -93,8 +94,8 @@ def test_a_rebuilt_service_is_consistent_after_a_crash(
     assert rebuilt.store.versions() == versions
     assert _orphans(rebuilt.store) == []  # start-up garbage collection
     raw_ids = set(rebuilt.store.chunks.get(include=[])["ids"])
-    lexical_ids = {c.chunk_id for c, _ in rebuilt.store.all_chunks()}
-    assert raw_ids == lexical_ids == {c.chunk_id for c in rebuilt.lexical._chunks}
+    lexical_ids = {c.chunk_id for c in rebuilt.store.all_hits()}
+    assert raw_ids == lexical_ids == {h.chunk_id for h in rebuilt.lexical._hits}
     assert len(rebuilt.lexical) == sum(d.chunks for d in rebuilt.documents())
     top = rebuilt.search(QUERY)[0]
     assert "1588亿元" in top.text and top.doc_number == REVENUE_DOC_NUMBER
@@ -118,7 +119,7 @@ def test_an_interrupted_delete_hides_the_document(
         svc.delete(LETTER_001)
     monkeypatch.undo()
     vector = svc.embedder.get_query_embedding(QUERY)
-    assert all(c.doc_id != LETTER_001 for c, _, _ in svc.store.query(vector, 1000))
+    assert all(c.doc_id != LETTER_001 for c in svc.store.query(vector, 1000))
     assert svc.store.collect_garbage() > 0
     assert svc.store.chunks.get(where={"doc_id": LETTER_001})["ids"] == []
 
@@ -128,14 +129,14 @@ def test_filters_are_the_same_on_both_sides() -> None:
     assert chroma_where(filters) == {"$and": [{"year": 2024}, {"kind": "政协提案"}]}
     assert chroma_where(Filters(doc_number=REVENUE_DOC_NUMBER)) == {"doc_number": REVENUE_DOC_NUMBER}
     assert chroma_where(Filters()) is None and chroma_where(None) is None
-    assert matches(filters, {"year": 2024, "kind": "政协提案"})
-    assert not matches(filters, {"year": 2024, "kind": "人大建议"})
-    assert not matches(filters, {"year": 2023, "kind": "政协提案"})
-    assert matches(None, {"year": 2023})
+    assert matches(filters, make_hit("", year=2024, kind="政协提案"))
+    assert not matches(filters, make_hit("", year=2024, kind="人大建议"))
+    assert not matches(filters, make_hit("", year=2023, kind="政协提案"))
+    assert matches(None, make_hit("", year=2023))
 
 
 def test_filtered_dense_query(service: DafuService) -> None:
     vector = service.embedder.get_query_embedding("医疗器械产业")
     results = service.store.query(vector, 10, Filters(kind="人大建议"))
-    assert results and {m["doc_number"] for _, m, _ in results} == {"温科提复〔2024〕115号"}
-    assert all(-1.0 <= score <= 1.0 for _, _, score in results)
+    assert results and {h.doc_number for h in results} == {"温科提复〔2024〕115号"}
+    assert all(-1.0 <= h.score <= 1.0 and h.sources == ("dense",) for h in results)

@@ -63,7 +63,7 @@ def test_questions_are_checked(service: DafuService, text: str, message: str) ->
 
 
 def test_answer_modes(service: DafuService) -> None:
-    if service.llm_answerer is None:
+    if not service.llm_available:
         with pytest.raises(LLMUnavailable, match="DAFU_LLM_BASE_URL"):
             service.ask("总营收是多少？", mode="llm")
     with pytest.raises(InvalidInput, match="extractive 或 llm"):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.settings import PROJECT_ROOT
-from ui.render import NOT_FOUND
+from rag.vocabulary import NOT_FOUND
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

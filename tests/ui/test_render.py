@@ -7,9 +7,10 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.service import DafuService
 from rag.types import Answer, Citation, Document, LetterMeta
+from rag.vocabulary import NOT_FOUND
 from tests.factories import make_hit
 from ui import render
-from ui.draft import call_draft, draft_available
+from ui.draft import call_draft
 
 
 def _doc(text: str) -> Document:
@@ -51,7 +52,7 @@ def test_answer_links_markers_to_citations() -> None:
 def test_refusal_is_plain_and_lists_the_nearest_passages() -> None:
     hits = tuple(make_hit(f"段落{n}", doc_id=f"d{n}", doc_number=f"文号{n}") for n in range(5))
     html, targets = render.answer_html(Answer(answer="", found=False, hits=hits))
-    assert render.NOT_FOUND in html
+    assert NOT_FOUND in html
     assert html.count("dafu-hit") == 3 and len(targets) == 3
 
 
@@ -85,10 +86,7 @@ class _Recorder:
 
 def test_draft_call_passes_only_given_fields() -> None:
     svc = _Recorder()
-    assert draft_available(svc)  # type: ignore[arg-type]
     call_draft(svc, "提案全文", "offline", {"proposer": " 林委员 ", "session": "", "kind": "自动识别"})  # type: ignore[arg-type]
     assert svc.calls == [
         ("提案全文", {"mode": "offline", "proposer": "林委员", "session": None, "number": None, "kind": None})
     ]
-    assert not draft_available(None)
-    assert not draft_available(object())  # type: ignore[arg-type]

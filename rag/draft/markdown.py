@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from rag.drafting import Draft
+from rag.draft.model import Draft
 
 
 def render_markdown(draft: Draft) -> str:

@@ -6,17 +6,13 @@ Nothing is guessed: a field the text does not state stays empty and the reply sh
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict
 
 from index.cleaning import clean_text
-from index.loading import read_text
 from rag.errors import InvalidInput
+from rag.types import Frozen
+from rag.vocabulary import RENDA, ZHENGXIE
 
-ZHENGXIE = "政协提案"
-RENDA = "人大建议"
-MAX_PROPOSAL_CHARS = 20000
+MAX_PROPOSAL_CHARS = 20000  # the default of DAFU_MAX_PROPOSAL_CHARS
 
 _CN = "一二三四五六七八九十"
 _BOOK_TITLE = re.compile(r"《([^》]{4,120})》")
@@ -45,17 +41,13 @@ _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 _HEADING_MAX = 40
 
 
-class Suggestion(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class Suggestion(Frozen):
     text: str  # the full suggestion, enumerator removed
     summary: str  # its first sentence (or clause), used as the reply's section heading
 
 
-class Proposal(BaseModel):
+class Proposal(Frozen):
     """A parsed proposal. Empty fields were not stated in the text."""
-
-    model_config = ConfigDict(frozen=True)
 
     text: str
     title: str = ""
@@ -67,11 +59,6 @@ class Proposal(BaseModel):
     suggestions: tuple[Suggestion, ...] = ()
 
 
-def read_proposal_file(path: Path) -> str:
-    """Text of a proposal file (.txt, .md, .docx, .pdf); :func:`parse_proposal` cleans it."""
-    return read_text(path)
-
-
 def parse_proposal(
     text: str,
     *,
@@ -80,15 +67,17 @@ def parse_proposal(
     session: str | None = None,
     number: str | None = None,
     kind: str | None = None,
+    max_chars: int = MAX_PROPOSAL_CHARS,
 ) -> Proposal:
-    """Parse a proposal; a keyword given here overrides what the text says."""
+    """Parse a proposal; a keyword given here overrides what the text says. Longer than ``max_chars``
+    characters (spaces and blank lines not counted) is refused."""
     lines = [_SPACES.sub(" ", line.strip(" \t\u00a0\u3000")) for line in (text or "").splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise InvalidInput("提案内容不能为空：请粘贴提案全文，或提供 .txt/.docx/.pdf 文件。")
     chars = sum(len(line) for line in lines)
-    if chars > MAX_PROPOSAL_CHARS:
-        raise InvalidInput(f"提案过长（{chars} 字，上限 {MAX_PROPOSAL_CHARS} 字）。请只保留提案正文后重试。")
+    if chars > max_chars:
+        raise InvalidInput(f"提案过长（{chars} 字，上限 {max_chars} 字）。请只保留提案正文后重试。")
     header = _header_count(lines)
     # Header lines stay as typed; only the body is re-joined (a PDF page break may cut a sentence),
     # since a long title line would otherwise be glued to the proposer line.

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from rag.errors import DafuError
-from rag.llm import OpenAICompatibleClient
-from rag.llm_server import (
+from rag.llm.client import OpenAICompatibleClient
+from rag.llm.server import (
     MODEL_SIZE,
     assemble_model,
     base_url,

@@ -15,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rag import llm_server
+from rag.ask.llm import LLMAnswerer
 from rag.errors import ModelNotFound
-from rag.llm import NOT_FOUND, LLMAnswerer, OpenAICompatibleClient
-from rag.llm_server import (
+from rag.llm import server as llm_server
+from rag.llm.client import OpenAICompatibleClient
+from rag.llm.server import (
     MODEL_FILENAME,
     MODEL_SHA256,
     PART_PACKAGES,
@@ -28,8 +29,10 @@ from rag.llm_server import (
     serve_command,
 )
 from rag.settings import PROJECT_ROOT
-from tests.factories import free_port, running_server
-from tests.rag.test_llm import HITS, TEXT, letter_hit
+from rag.vocabulary import NOT_FOUND
+from tests.factories import LETTER_001_HITS as HITS
+from tests.factories import LETTER_001_TEXT as TEXT
+from tests.factories import free_port, letter_hit, make_question, running_server
 
 HAVE_PARTS = all(importlib.util.find_spec(name.replace("-", "_")) for name in PART_PACKAGES)
 HAVE_SERVER = all(importlib.util.find_spec(m) for m in ("llama_cpp", "sse_starlette", "starlette_context"))
@@ -200,7 +203,7 @@ def test_model_lists_its_alias(llm_url: str) -> None:
 @pytest.mark.llm
 def test_real_model_answers_with_a_citation(answerer: LLMAnswerer) -> None:
     started = time.monotonic()
-    answer = answerer.answer("2023年温州市生命健康产业总营收是多少？", HITS)
+    answer = answerer.answer(make_question("2023年温州市生命健康产业总营收是多少？"), HITS)
     print(f"\nanswer in {time.monotonic() - started:.1f}s: {answer.answer} unsupported={answer.unsupported}")
     assert answer.found is True
     assert "1588" in answer.answer
@@ -223,7 +226,7 @@ def test_real_model_refuses_when_passages_do_not_answer(answerer: LLMAnswerer) -
         letter_hit("一是强化政策保障", "倾斜性支持。", 0.35),
     ]
     started = time.monotonic()
-    answer = answerer.answer("温州市今年的中小学教师招聘计划是多少人？", hits)
+    answer = answerer.answer(make_question("温州市今年的中小学教师招聘计划是多少人？"), hits)
     print(f"\nanswer in {time.monotonic() - started:.1f}s: {answer.answer} unsupported={answer.unsupported}")
     assert answer.found is False
     assert answer.answer == NOT_FOUND

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import io
 import re
-from typing import TYPE_CHECKING
 
 from docx import Document as new_document
+from docx.document import Document
 from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
@@ -23,10 +23,7 @@ from docx.shared import Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-if TYPE_CHECKING:
-    from docx.document import Document
-
-    from rag.drafting import Draft
+from rag.draft.model import Draft
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"

@@ -1,32 +1,25 @@
-"""What a reply draft draws on: the most similar past letters, and per suggestion the cited sentences
-that report what has been done (现状) and what was promised (下一步).
-
-Similar letters (query by document): the proposal is embedded in pieces (title, each suggestion,
-background in pieces of at most ``_PIECE`` characters, nothing truncated). Each piece queries the chunk
-vectors; a letter's piece score is its best chunk, its chunk score the mean over pieces. The mean of
-the piece vectors also queries the letters' centroid vectors. Score = 0.7 × chunk score + 0.3 × centroid
-similarity. Only reply letters (with a 文号) are listed.
+"""What each section of a draft quotes: per suggestion, the cited sentences of past letters that report
+what has been done (现状) and what was promised (下一步), and figures that changed across years.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import BaseModel, ConfigDict
 
 from index.store import ChromaStore
 from index.tokenize import tokenize
+from rag.ask.question import Question
+from rag.ask.retrieval import Retriever
 from rag.claims import find_claims
-from rag.proposal import Proposal
-from rag.retrieval import Retriever
+from rag.draft.proposal import Proposal
+from rag.draft.similar import QueryVectors
+from rag.text import bigrams, dice
 from rag.types import Citation, Hit
 
-_PIECE = 300
-_CHUNK_WEIGHT = 0.7
-_DENSE_WEIGHT = 3.0  # e5 cosines of related sentences spread over ~0.1
 _SKIP_SECTIONS = ("来文", "结语", "落款")
 _BOILERPLATE = re.compile(r"收悉|答复如下|感谢|联系人|联系电话|抄送")
 _H1_LINE = re.compile(r"(?m)^[一二三四五六七八九十]+、")
@@ -39,87 +32,6 @@ _COMMIT_START = re.compile(r"^(?:下一步|我[市局们]将|将进一步|将会
 _SHORT_HEAD = 18  # "一是加大财政科技投入。" is a heading; it is quoted together with the next sentence
 _MAX_QUOTE = 220
 _HEADING_SENTENCE = re.compile(r"关于“[^”]+”的建议[。，]?$")
-
-
-class SimilarLetter(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    doc_id: str
-    doc_number: str
-    title: str
-    proposal_title: str = ""
-    year: int | None = None
-    score: float
-
-
-class QueryVectors:
-    """Query embeddings, remembered: a suggestion is embedded once for the letters and its sentences."""
-
-    def __init__(self, embedder: BaseEmbedding, size: int = 256) -> None:
-        self.embedder = embedder
-        self.size = size
-        self._cache: dict[str, list[float]] = {}
-
-    def get(self, text: str) -> list[float]:
-        if text not in self._cache:
-            if len(self._cache) >= self.size:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[text] = self.embedder.get_query_embedding(text)
-        return self._cache[text]
-
-
-class SimilarLetters:
-    """``find(proposal, k) -> list[SimilarLetter]``."""
-
-    def __init__(self, store: ChromaStore, queries: QueryVectors) -> None:
-        self.store = store
-        self.queries = queries
-
-    def find(self, proposal: Proposal, k: int = 5) -> list[SimilarLetter]:
-        letters = {d.doc_id: d.meta for d in self.store.list_documents() if d.meta.doc_number}
-        pieces = proposal_pieces(proposal)
-        if not letters or not pieces:
-            return []
-        vectors = [self.queries.get(piece) for piece in pieces]
-        best = {doc_id: [0.0] * len(pieces) for doc_id in letters}
-        for i, vector in enumerate(vectors):
-            for chunk, _meta, score in self.store.query(vector, 60):
-                if chunk.doc_id in best:
-                    best[chunk.doc_id][i] = max(best[chunk.doc_id][i], score)
-        mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
-        mean /= float(np.linalg.norm(mean)) or 1.0
-        centroid = dict(self.store.similar_documents(mean.tolist(), len(letters) + 10))
-        scored = [
-            (_CHUNK_WEIGHT * float(np.mean(best[d])) + (1 - _CHUNK_WEIGHT) * centroid.get(d, 0.0), d)
-            for d in letters
-        ]
-        scored.sort(key=lambda item: -item[0])
-        return [
-            SimilarLetter(
-                doc_id=d,
-                doc_number=letters[d].doc_number,
-                title=letters[d].title,
-                proposal_title=letters[d].proposal_title,
-                year=letters[d].year,
-                score=round(score, 4),
-            )
-            for score, d in scored[:k]
-        ]
-
-
-def proposal_pieces(proposal: Proposal) -> list[str]:
-    """Title, each suggestion, and the background cut at sentence ends into pieces of ≤ ``_PIECE`` chars."""
-    pieces = [proposal.title] if proposal.title else []
-    pieces += [s.text for s in proposal.suggestions]
-    current = ""
-    for sentence in re.findall(r"[^。！？；\n]+[。！？；]?", proposal.background):
-        if current and len(current) + len(sentence) > _PIECE:
-            pieces.append(current)
-            current = ""
-        current += sentence
-    if current.strip():
-        pieces.append(current)
-    return [p for p in pieces if p.strip()]
 
 
 @dataclass(frozen=True)
@@ -140,44 +52,53 @@ class Material:
     conflicts: list[tuple[Pick, Pick]]  # (newer, used; older, cited in a note)
 
 
+@dataclass(frozen=True)
+class MaterialWeights:
+    """How sentences are chosen for a section; set by the drafting eval (eval/data/drafts.jsonl)."""
+
+    per_part: int = 3  # 现状 sentences per suggestion (下一步: one fewer)
+    min_score: float = 0.12  # a sentence scoring less is not quoted
+    rerank: int = 8  # best candidates of each kind re-scored with the embedding model
+    dense: float = 3.0  # weight of the embedding similarity (e5 cosines of related sentences spread ~0.1)
+    min_candidates: int = 30  # passages retrieved per suggestion (at least 3 × top-k)
+
+
 class MaterialFinder:
     """``find(proposal, top_k) -> list[Material]``, one per suggestion, no sentence used twice."""
 
     def __init__(
         self,
         retriever: Retriever,
+        parse: Callable[[str], Question],
         store: ChromaStore,
         queries: QueryVectors,
-        *,
-        per_part: int = 3,
-        min_score: float = 0.12,
-        rerank: int = 8,
+        weights: MaterialWeights = MaterialWeights(),
     ) -> None:
         self.retriever = retriever
+        self.parse = parse
         self.store = store
         self.queries = queries
         self.embedder = queries.embedder
-        self.per_part = per_part
-        self.min_score = min_score
-        self.rerank = rerank
+        self.weights = weights
 
     def find(self, proposal: Proposal, top_k: int = 5) -> list[Material]:
         used: set[tuple[str, int]] = set()
         commit_from: dict[str, int | None] = {}
         vectors: dict[str, np.ndarray] = {}
         out = []
+        w = self.weights
         for suggestion in proposal.suggestions:
-            hits = self.retriever.retrieve(suggestion.text, max(3 * top_k, 30))
+            hits = self.retriever.retrieve(self.parse(suggestion.text), max(3 * top_k, w.min_candidates))
             hits = [h for h in hits if h.doc_number and h.section not in _SKIP_SECTIONS]
             for hit in hits:
                 if hit.doc_id not in commit_from:
                     commit_from[hit.doc_id] = self._commit_from(hit.doc_id)
-            picks = [p for p in candidates(suggestion.text, hits, commit_from) if p.score >= self.min_score]
+            picks = [p for p in candidates(suggestion.text, hits, commit_from) if p.score >= w.min_score]
             picks = [p for p in picks if (p.citation.doc_id, p.citation.start) not in used]
             picks = self._rerank(suggestion.text, picks, vectors)
-            status = _choose([p for p in picks if not p.commitment], self.per_part)
+            status = _choose([p for p in picks if not p.commitment], w.per_part)
             status, conflicts = resolve_conflicts(status, [p for p in picks if not p.commitment])
-            next_steps = _choose([p for p in picks if p.commitment], self.per_part - 1)
+            next_steps = _choose([p for p in picks if p.commitment], w.per_part - 1)
             for pick in [*status, *next_steps, *(old for _, old in conflicts)]:
                 used.add((pick.citation.doc_id, pick.citation.start))
             out.append(Material(status, next_steps, conflicts))
@@ -186,8 +107,9 @@ class MaterialFinder:
     def _rerank(self, query: str, picks: list[Pick], vectors: dict[str, np.ndarray]) -> list[Pick]:
         """Add the embedding similarity of query and sentence to the lexical score of the best
         ``rerank`` candidates of each part (lexical overlap alone favours long, wordy sentences)."""
-        top = [p for p in picks if not p.commitment][: self.rerank]
-        top += [p for p in picks if p.commitment][: self.rerank]
+        n = self.weights.rerank
+        top = [p for p in picks if not p.commitment][:n]
+        top += [p for p in picks if p.commitment][:n]
         if not top:
             return picks
         new = [p.citation.quote for p in top if p.citation.quote not in vectors]
@@ -198,7 +120,7 @@ class MaterialFinder:
         cos = [float(q @ vectors[p.citation.quote]) for p in top]
         mean = float(np.mean(cos))
         rescored = [
-            replace(p, score=round(p.score + _DENSE_WEIGHT * (c - mean), 4))
+            replace(p, score=round(p.score + self.weights.dense * (c - mean), 4))
             for p, c in zip(top, cos, strict=True)
         ]
         return sorted(rescored, key=lambda p: -p.score)
@@ -235,7 +157,13 @@ def candidates(query: str, hits: list[Hit], commit_from: dict[str, int | None]) 
                 score += 0.05
             score -= 0.0003 * (b - a)
             out.append(
-                Pick(_citation(hit, a, b, score), _display(text), hit.year, round(score, 4), commitment)
+                Pick(
+                    Citation.of(hit, a, b, round(score, 4)),
+                    _display(text),
+                    hit.year,
+                    round(score, 4),
+                    commitment,
+                )
             )
     out.sort(key=lambda p: -p.score)
     return out
@@ -294,10 +222,6 @@ def _display(quote: str) -> str:
     return re.sub(r"[；;，,：:]$", "。", quote.strip())
 
 
-def _citation(hit: Hit, a: int, b: int, score: float) -> Citation:
-    return Citation.of(hit, a, b, round(score, 4))
-
-
 def _choose(picks: list[Pick], n: int) -> list[Pick]:
     chosen: list[Pick] = []
     for pick in picks:
@@ -339,13 +263,7 @@ def _disagree(a: Pick, b: Pick) -> bool:
 
 def _similar(a: Pick, b: Pick) -> float:
     """Dice overlap of the two quotes' character bigrams, digits removed (same topic, other numbers)."""
-    ga, gb = _bigrams(a.citation.quote), _bigrams(b.citation.quote)
-    return 2 * len(ga & gb) / (len(ga) + len(gb)) if ga and gb else 0.0
-
-
-def _bigrams(text: str) -> set[str]:
-    clean = re.sub(r"[\d\W_]+", "", text)
-    return {clean[i : i + 2] for i in range(len(clean) - 1)}
+    return dice(bigrams(a.citation.quote, digits=False), bigrams(b.citation.quote, digits=False))
 
 
 def _overlap(a: Pick, b: Pick) -> bool:

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import click
 
+from index.loading import read_text
+from rag.cli import app
+from rag.draft.docx import write_docx
 from rag.errors import InvalidInput
-from rag.settings import get_settings
+from rag.vocabulary import KINDS
 
 _OUTPUTS = (".md", ".docx")
 
@@ -21,8 +24,8 @@ _OUTPUTS = (".md", ".docx")
 @click.option("--proposer", help="提案人, when the text does not name one (e.g. 林海峰委员).")
 @click.option("--session", help="会议届次, e.g. 市政协十二届四次会议.")
 @click.option("--number", help="提案/建议 number, e.g. 87.")
-@click.option("--kind", type=click.Choice(["政协提案", "人大建议"]))
-@click.option("-k", "--top-k", default=5, show_default=True, help="Similar letters to list.")
+@click.option("--kind", type=click.Choice(KINDS))
+@app.top_k_option("Similar letters to list (default: DAFU_TOP_K).")
 @click.option("--mode", type=click.Choice(["offline", "llm"]), default="offline", show_default=True,
               envvar="DAFU_DRAFT_MODE")  # fmt: skip
 def draft(
@@ -32,14 +35,10 @@ def draft(
     session: str | None,
     number: str | None,
     kind: str | None,
-    top_k: int,
+    top_k: int | None,
     mode: str,
 ) -> None:
     """Draft a reply letter (答复函) to a proposal file (.txt .md .docx .pdf; "-" reads stdin)."""
-    from rag.cli import console
-    from rag.proposal import read_proposal_file
-    from rag.service import build_service
-
     if output is not None and output.suffix.lower() not in _OUTPUTS:
         raise InvalidInput(f"无法写出“{output.name}”：输出文件请以 .docx 或 .md 结尾。")
     if str(proposal_file) == "-":
@@ -47,10 +46,9 @@ def draft(
     elif not proposal_file.exists():
         raise click.ClickException(f"文件不存在：{proposal_file}。请检查路径。")
     else:
-        text = read_proposal_file(proposal_file)
-    with console.status("加载模型和索引…"):
-        service = build_service(get_settings())
-    with console.status("起草答复函…"):
+        text = read_text(proposal_file)
+    service = app.service()
+    with app.console.status("起草答复函…"):
         result = service.draft(
             text, top_k=top_k, mode=mode, proposer=proposer, session=session, number=number, kind=kind
         )
@@ -58,10 +56,10 @@ def draft(
         click.echo(result.markdown)
         return
     if output.suffix.lower() == ".docx":
-        output.write_bytes(result.to_docx())
+        output.write_bytes(write_docx(result))
     else:
         output.write_text(result.markdown, encoding="utf-8")
-    console.print(
+    app.console.print(
         f"已写出 {output}：{len(result.sections)} 条建议，{len(result.citations)} 处引用，"
         f"{len(result.placeholders)} 处待填"
     )

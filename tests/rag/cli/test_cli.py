@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
-from rag import cli as cli_module
+from rag.cli import app as cli_app
+from rag.cli import cli
 from rag.settings import get_settings
-from tests.conftest import LETTERS
+from tests.factories import LETTERS
 
 LETTER_001 = "001_49815bdeb399fae2"
 
@@ -22,12 +23,12 @@ LETTER_001 = "001_49815bdeb399fae2"
 @pytest.fixture
 def dafu(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """Run ``dafu`` with the given DAFU_DATA_DIR; a console wide enough that nothing wraps."""
-    monkeypatch.setattr(cli_module, "console", Console(width=10_000, color_system=None))
+    monkeypatch.setattr(cli_app, "console", Console(width=10_000, color_system=None))
 
     def run(data_dir: Path, *args: str, input: str | None = None) -> Result:
         monkeypatch.setenv("DAFU_DATA_DIR", str(data_dir))
         get_settings.cache_clear()  # settings are read once per process; each call here is a new "process"
-        return CliRunner().invoke(cli_module.cli, list(args), input=input, catch_exceptions=False)
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
 
     yield run
     get_settings.cache_clear()
@@ -140,3 +141,13 @@ def test_empty_query_is_a_clear_error(dafu, indexed_dir: Path) -> None:  # type:
     result = dafu(indexed_dir, "search", "  ")
     assert result.exit_code == 1
     assert "检索内容不能为空，请输入要查询的内容。" in result.output
+
+
+def test_top_k_comes_from_the_settings(dafu, indexed_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DAFU_TOP_K", "3")
+    assert len(_hits(dafu(indexed_dir, "search", "生物医药产业发展").output)) == 3
+    monkeypatch.setenv("DAFU_TOP_K", "2")
+    refused = dafu(indexed_dir, "ask", "2025年全市地区生产总值是多少？").output
+    assert "最相近的段落" in refused
+    assert len([line for line in refused.splitlines() if line.startswith("  - ")]) == 2
+    assert len(_hits(dafu(indexed_dir, "search", "生物医药产业发展", "-k", "4").output)) == 4

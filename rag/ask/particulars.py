@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.metadata import DOC_NUMBER, normalise_doc_number
-from rag.answering import NOT_FOUND
+from rag.ask.question import Question
 from rag.types import Answer, Citation, Document
+from rag.vocabulary import NOT_FOUND
 
 
 @dataclass(frozen=True)
@@ -35,22 +35,21 @@ _FIELDS = (
     _Field("doc_number", "文号", re.compile(r"文号|哪封|哪份|哪个答复函|哪一封")),
     _Field("proposer", "提出人", re.compile(r"谁|哪位|哪个单位|哪个党派|哪家单位|提案人|提出人")),
 )
-_NUMBER_REF = re.compile(r"(\d{2,4})\s*号")
 
 
-class MetadataAnswerer:
-    """``answer(question) -> Answer | None`` over the documents given by ``documents()``."""
+class ParticularsAnswerer:
+    """``answer(question) -> Answer | None``; ``fetch`` reads a named letter with its text."""
 
-    def __init__(self, documents: Callable[[], list[Document]]) -> None:
-        self.documents = documents
+    def __init__(self, fetch: Callable[[str], Document | None]) -> None:
+        self.fetch = fetch
 
-    def answer(self, question: str) -> Answer | None:
-        field = next((f for f in _FIELDS if f.pattern.search(question)), None)
-        if field is None:
+    def answer(self, question: Question) -> Answer | None:
+        field = next((f for f in _FIELDS if f.pattern.search(question.text)), None)
+        if field is None or not question.letters:
             return None
-        letters = _referenced(question, [d for d in self.documents() if d.meta.doc_number])
-        if not letters or (field.name == "doc_number" and _names_doc_number(question)):
-            return None
+        if field.name == "doc_number" and question.names_doc_number:
+            return None  # the 文号 is written in the question: it names the letter, the ask is elsewhere
+        letters = [doc for doc in map(self.fetch, question.letters) if doc is not None]
         citations: list[Citation] = []
         parts: list[str] = []
         missing: list[str] = []
@@ -79,34 +78,6 @@ class MetadataAnswerer:
         if missing:
             parts.append(f"{'、'.join(missing)}中没有写明{field.label}。")
         return Answer(answer="\n".join(parts), found=True, citations=tuple(citations), support=1.0)
-
-
-def referenced_letters(question: str, docs: list[Document]) -> list[Document]:
-    """Letters a question names (by 文号, its serial number, proposal number or proposer)."""
-    return _referenced(question, [d for d in docs if d.meta.doc_number])
-
-
-def _names_doc_number(question: str) -> bool:
-    return bool(DOC_NUMBER.search(question))
-
-
-def _referenced(question: str, docs: list[Document]) -> list[Document]:
-    """Letters the question names: by 文号, by its number (121号), by proposal number or proposer."""
-    out: list[Document] = []
-    full = {normalise_doc_number(m.group(0)) for m in DOC_NUMBER.finditer(question)}
-    numbers = set(_NUMBER_REF.findall(question))
-    for doc in docs:
-        meta = doc.meta
-        serial = re.search(r"(\d+)号$", meta.doc_number)
-        proposer = re.sub(r"(委员|代表)$", "", meta.proposer)
-        if (
-            meta.doc_number in full
-            or (not full and serial and serial.group(1) in numbers)
-            or (not full and meta.proposal_number and meta.proposal_number in numbers)
-            or (not full and not numbers and proposer and proposer in question)
-        ):
-            out.append(doc)
-    return out
 
 
 def _locate(doc: Document, field: str) -> list[tuple[str, int, int]]:

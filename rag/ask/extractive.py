@@ -12,27 +12,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.tokenize import tokenize
+from rag.ask.question import Part, Question
 from rag.types import Answer, Citation, Hit
-
-NOT_FOUND = "已收录的答复函中未找到相关内容。"
+from rag.vocabulary import NOT_FOUND
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]+[”’」』）)]*|[^。！？；!?;\n]+")
 _CLAUSE = re.compile(r"[^，,：:]*[，,：:]|[^，,：:]+$")
-_QUANTITY_Q = re.compile(
-    r"多少|几[家个项人名所次年场条]|金额|数量|规模|比例|比重|占比|增速|增长|百分|总额|总量|营收|产值|资金|奖励|补助|补贴"
-)
 _DIGIT = re.compile(r"\d")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年|\b)")
-# A question with several asks: "…多少家？…多少钱？" or "…有几家，总市值多少？"
-_PART_SPLIT = re.compile(r"(?<=[？?；;])|[，,](?=[^，,？?]*(?:多少|几|哪|什么|谁|是否|怎么|如何))")
-_PLACES = re.compile(
-    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
-    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|深圳|广州|杭州|南京|苏州|宁波|厦门|成都|"
-    "武汉|西安|合肥|青岛|济南|长沙|郑州|兰州|福州|鹿城|龙湾|瓯海|洞头|乐清|瑞安|永嘉|平阳|苍南|文成|泰顺|龙港"
-)
-_LETTER_REF = re.compile(r"(\d{2,4})\s*号")
 _MAX_QUOTE = 100
-_OTHER_PART_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class ExtractiveWeights:
+    """The sentence score and the refusal's support; calibrated on the eval sets."""
+
+    threshold: float = 0.55  # minimum support for an answer
+    window: float = 1.0  # share of the question's terms in the sentence
+    context: float = 0.5  # ... in its passage (文号, title, section, text)
+    number_bonus: float = 0.15  # a quantity question and a sentence with a number
+    number_penalty: float = 0.2  # a quantity question and a sentence without one
+    rank_bonus: float = 0.05  # / (rank + 1) of the passage
+    length_penalty: float = 0.0005  # per character: prefer the shorter of two equal sentences
+    other_part: float = 0.3  # weight of another part's terms when scoring one part
+    max_quotes: int = 3
+    second_ratio: float = 0.9  # a runner-up within this ratio of the best is quoted too
+    missing_year: float = 0.5  # support factor when the question's year is nowhere in the passages
+    missing_place: float = 0.75  # ... its place (softer: columns of a page can be misplaced)
 
 
 @dataclass
@@ -48,32 +53,34 @@ class _Candidate:
 class ExtractiveAnswerer:
     """``answer(question, hits) -> Answer``.
 
-    ``threshold`` is the minimum support (the IDF-weighted share of the question's terms found in the
-    quoted sentences and their passages) for ``found: true``; calibrated by the eval. ``idf`` weighs
-    terms; without it a term weighs by its length.
+    Support is the IDF-weighted share of the question's terms found in the quoted sentences and their
+    passages; below ``weights.threshold`` the answer is a refusal. ``idf`` weighs terms; without it a
+    term weighs by its length.
     """
 
     def __init__(
-        self,
-        threshold: float = 0.5,
-        *,
-        idf: Callable[[str], float] | None = None,
-        max_quotes: int = 3,
-        second_ratio: float = 0.9,
+        self, weights: ExtractiveWeights = ExtractiveWeights(), *, idf: Callable[[str], float] | None = None
     ) -> None:
-        self.threshold = threshold
+        self.weights = weights
         self.idf = idf or (lambda token: 1.0 + math.log(len(token) + 1))
-        self.max_quotes = max_quotes
-        self.second_ratio = second_ratio
 
-    def answer(self, question: str, hits: list[Hit], *, per_letter: bool = False) -> Answer:
+    @property
+    def threshold(self) -> float:
+        return self.weights.threshold
+
+    def answer(self, question: Question, hits: list[Hit], *, per_letter: bool = False) -> Answer:
         """``per_letter``: the question names several letters; quote the best sentence of each."""
-        chosen = self.select_per_letter(question, hits) if per_letter else self.select(question, hits)
-        support = self.support(question, chosen)
-        if not chosen or support < self.threshold:
-            return Answer(answer=NOT_FOUND, found=False, hits=tuple(hits), support=round(support, 4))
+        contexts = _Contexts()
+        chosen = (
+            self._select_per_letter(question, hits, contexts)
+            if per_letter
+            else self._select(question, hits, contexts)
+        )
+        support = self._support(question, chosen, contexts)
+        if not chosen or support < self.weights.threshold:
+            return Answer(answer=NOT_FOUND + "。", found=False, hits=tuple(hits), support=round(support, 4))
         chosen.sort(key=lambda c: (c.hit_rank, c.start))
-        citations = tuple(_citation(c) for c in chosen)
+        citations = tuple(Citation.of(c.hit, c.start, c.end, round(c.score, 4)) for c in chosen)
         parts = [
             f"{_display(c.quote)}（{c.doc_number}）[{i}]" if c.doc_number else f"{_display(c.quote)}[{i}]"
             for i, c in enumerate(citations, start=1)
@@ -81,101 +88,104 @@ class ExtractiveAnswerer:
         return Answer(
             answer="\n".join(parts),
             found=True,
-            citations=tuple(citations),
+            citations=citations,
             hits=tuple(hits),
             support=round(support, 4),
         )
 
-    def select(self, question: str, hits: list[Hit]) -> list[_Candidate]:
+    def _select(self, question: Question, hits: list[Hit], contexts: _Contexts) -> list[_Candidate]:
         """The best sentence for each part of the question, plus a close runner-up for one-part questions."""
-        parts = split_question(question)
+        w = self.weights
         chosen: list[_Candidate] = []
-        for part in parts:
-            ranked = self.rank(part, question, hits)
+        for part in question.parts:
+            ranked = self._rank(part, question, hits, contexts)
             pick = next((c for c in ranked if not any(_overlaps(c, o) for o in chosen)), None)
             if pick is not None:
                 chosen.append(pick)
-            if len(parts) == 1 and pick is not None:
+            if len(question.parts) == 1 and pick is not None:
                 for cand in ranked[1:]:
-                    if len(chosen) >= self.max_quotes - 1 or cand.score < pick.score * self.second_ratio:
+                    if len(chosen) >= w.max_quotes - 1 or cand.score < pick.score * w.second_ratio:
                         break
                     if not any(_overlaps(cand, o) for o in chosen):
                         chosen.append(cand)
-        return chosen[: self.max_quotes]
+        return chosen[: w.max_quotes]
 
-    def select_per_letter(self, question: str, hits: list[Hit]) -> list[_Candidate]:
+    def _select_per_letter(
+        self, question: Question, hits: list[Hit], contexts: _Contexts
+    ) -> list[_Candidate]:
         chosen: list[_Candidate] = []
+        whole = question.as_part()
         for doc_id in dict.fromkeys(h.doc_id for h in hits):
-            ranked = self.rank(question, question, [h for h in hits if h.doc_id == doc_id])
+            ranked = self._rank(whole, question, [h for h in hits if h.doc_id == doc_id], contexts)
             if ranked:
                 chosen.append(ranked[0])
-        return chosen[: self.max_quotes]
+        return chosen[: self.weights.max_quotes]
 
-    def rank(self, part: str, question: str, hits: list[Hit]) -> list[_Candidate]:
+    def _rank(self, part: Part, question: Question, hits: list[Hit], contexts: _Contexts) -> list[_Candidate]:
         """Every answer window of every hit, scored for one part of the question, best first."""
+        w = self.weights
         weights = self._weights(part, question)
         # "126号" names the letter, not the answer: it counts for the passage, not for the sentence.
-        refs = set(_LETTER_REF.findall(question))
-        window_weights = {t: w for t, w in weights.items() if t not in refs}
+        window_weights = {t: v for t, v in weights.items() if t not in question.refs}
         total = sum(weights.values())
         window_total = sum(window_weights.values())
         if not total or not window_total:
             return []
-        quantity = bool(_QUANTITY_Q.search(part))
         out: list[_Candidate] = []
         for rank, hit in enumerate(hits):
-            context = set(tokenize(_context(hit)))
-            context_cov = _coverage(weights, total, context)
+            context_cov = _coverage(weights, total, contexts.tokens(hit))
             for start, end in _windows(hit.text):
                 window = hit.text[start:end]
                 if window == hit.doc_number:
                     continue
                 tokens = frozenset(tokenize(window))
-                score = 1.0 * _coverage(window_weights, window_total, tokens) + 0.5 * context_cov
-                if quantity:
-                    score += 0.15 if _DIGIT.search(window) else -0.2
-                score += 0.05 / (rank + 1) - 0.0005 * len(window)
+                score = w.window * _coverage(window_weights, window_total, tokens) + w.context * context_cov
+                if part.quantity:
+                    score += w.number_bonus if _DIGIT.search(window) else -w.number_penalty
+                score += w.rank_bonus / (rank + 1) - w.length_penalty * len(window)
                 out.append(_Candidate(rank, hit, start, end, score, tokens))
         out.sort(key=lambda c: -c.score)
         return out
 
-    def support(self, question: str, chosen: list[_Candidate]) -> float:
+    def _support(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
         """How much of the question the chosen sentences and their passages cover (0..1)."""
         if not chosen:
             return 0.0
-        weights = self._weights(question, question)
+        w = self.weights
+        weights = self._weights(question.as_part(), question)
         total = sum(weights.values())
         if not total:
             return 0.0
         windows = set().union(*(c.tokens for c in chosen))
-        contexts = set().union(*(tokenize(_context(c.hit)) for c in chosen))
+        passages = set().union(*(contexts.tokens(c.hit) for c in chosen))
         support = 0.5 * _coverage(weights, total, windows) + 0.5 * _coverage(
-            weights, total, contexts | windows
+            weights, total, passages | windows
         )
         texts = " ".join(_context(c.hit) for c in chosen)
-        years = set(_YEAR.findall(question))
-        if years and not all(y in texts for y in years):
-            support *= 0.5  # the question is about a year the passages never mention
-        places = set(_PLACES.findall(question))
-        if places and not all(p in texts for p in places):
-            support *= (
-                0.75  # ... or about a place they never mention (softer: columns of a page can be misplaced)
-            )
+        if question.years and not all(y in texts for y in question.years):
+            support *= w.missing_year
+        if question.places and not all(p in texts for p in question.places):
+            support *= w.missing_place
         return support
 
-    def _weights(self, part: str, question: str) -> dict[str, float]:
-        weights = {t: self.idf(t) for t in set(tokenize(question))}
-        own = set(tokenize(part))
-        if own and part != question:
-            weights = {t: w * (1.0 if t in own else _OTHER_PART_WEIGHT) for t, w in weights.items()}
+    def _weights(self, part: Part, question: Question) -> dict[str, float]:
+        weights = {t: self.idf(t) for t in question.token_set}
+        if part.tokens and not part.whole:
+            other = self.weights.other_part
+            weights = {t: v * (1.0 if t in part.tokens else other) for t, v in weights.items()}
         return weights
 
 
-def split_question(question: str) -> list[str]:
-    """The asks of a question: '…有几家，总市值多少？' -> ['…有几家，', '总市值多少？']."""
-    parts = [p.strip(" ，,") for p in _PART_SPLIT.split(question)]
-    parts = [p for p in parts if len(p) >= 3]
-    return parts or [question]
+class _Contexts:
+    """Tokens of each hit's passage with its letter's 文号, title and section, computed once per answer."""
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, frozenset[str]] = {}
+
+    def tokens(self, hit: Hit) -> frozenset[str]:
+        if hit.chunk_id not in self._tokens:
+            self._tokens[hit.chunk_id] = frozenset(tokenize(_context(hit)))
+        return self._tokens[hit.chunk_id]
 
 
 def _context(hit: Hit) -> str:
@@ -225,7 +235,3 @@ def _overlaps(a: _Candidate, b: _Candidate) -> bool:
         and (a.hit.start + a.start) < (b.hit.start + b.end)
         and (b.hit.start + b.start) < (a.hit.start + a.end)
     )
-
-
-def _citation(c: _Candidate) -> Citation:
-    return Citation.of(c.hit, c.start, c.end, round(c.score, 4))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
-from rag.proposal import Proposal
+from rag.draft.model import DraftSection
+from rag.draft.proposal import Proposal
+from rag.llm.client import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ _PART = re.compile(r"^\s*(现状|下一步)\s*[：:]\s*(.*)$")
 _MARKER = re.compile(r"[\[［【]\s*(\d{1,3})\s*[\]］】]")
 
 
-def build_messages(section: Any, proposal: Proposal) -> list[dict[str, str]]:
+def build_messages(section: DraftSection, proposal: Proposal, issuer: str = "") -> list[dict[str, str]]:
     """Chat messages: the suggestion, the numbered cited sentences and the rules."""
     sources = "\n".join(
         f"[{n}] （{c.doc_number} {c.section}）{c.quote}"
@@ -22,7 +23,7 @@ def build_messages(section: Any, proposal: Proposal) -> list[dict[str, str]]:
     )
     user = (
         f"提案：《{proposal.title}》\n建议：{section.suggestion}\n\n资料：\n{sources or '（无）'}\n\n"
-        "请以市科技局答复函的口吻，为这条建议写两段话：\n"
+        f"请以{issuer}答复函的口吻，为这条建议写两段话：\n"
         "现状：已经做了什么（只用资料中的事实和数字）\n"
         "下一步：将要做什么（只用资料中的举措）\n"
         "要求：1. 只依据上面的资料，不得编造；资料没有的内容写【待填】。"
@@ -47,13 +48,13 @@ def parse_parts(reply: str) -> dict[str, str]:
     return {k: v for k, v in parts.items() if v}
 
 
-def rewrite_section(client: Any, section: Any, proposal: Proposal) -> Any:
+def rewrite_section(
+    client: ChatClient, section: DraftSection, proposal: Proposal, issuer: str = ""
+) -> DraftSection:
     """The section with its 现状/下一步 rewritten by the LLM; markers that point at no cited sentence are
     dropped, a part the LLM did not write keeps the extractive text, and ``unsupported`` lists the
     numbers/dates/文号 of the new text that its citations do not hold."""
-    from rag.drafting import check_section
-
-    reply = client.chat(build_messages(section, proposal), max_tokens=700, temperature=0)
+    reply = client.chat(build_messages(section, proposal, issuer), max_tokens=700, temperature=0)
     log.debug("LLM section reply: %s", reply)
     parts = parse_parts(reply)
     allowed = {str(n) for n in section.numbers}
@@ -66,5 +67,4 @@ def rewrite_section(client: Any, section: Any, proposal: Proposal) -> Any:
     if "下一步" in parts:
         body = clean(parts["下一步"])
         next_steps = body if body.startswith("下一步") else "下一步，" + body
-    rewritten = section.model_copy(update={"status": status, "next_steps": next_steps})
-    return rewritten.model_copy(update={"unsupported": tuple(check_section(rewritten))})
+    return section.model_copy(update={"status": status, "next_steps": next_steps}).checked()

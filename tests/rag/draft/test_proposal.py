@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from eval.drafts import evaluate_parsing, load_drafts
+from index.loading import read_text
+from rag.draft.proposal import parse_proposal, summarise
 from rag.errors import InvalidInput, UnsupportedFile
-from rag.proposal import RENDA, ZHENGXIE, parse_proposal, read_proposal_file, summarise
+from rag.vocabulary import RENDA, ZHENGXIE
 
 ROWS = load_drafts()
 
@@ -122,7 +124,7 @@ def test_docx_file_is_read(tmp_path: Path) -> None:
         document.add_paragraph(line)
     path = tmp_path / "proposal.docx"
     document.save(str(path))
-    proposal = parse_proposal(read_proposal_file(path))
+    proposal = parse_proposal(read_text(path))
     assert proposal.title == "关于加快科创飞地建设的提案"
     assert len(proposal.suggestions) == 2
 
@@ -131,4 +133,4 @@ def test_unsupported_file_type(tmp_path: Path) -> None:
     path = tmp_path / "proposal.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0 old word")
     with pytest.raises(UnsupportedFile, match="不支持的文件类型"):
-        read_proposal_file(path)
+        read_text(path)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from rag.retrieval import HybridRetriever, as_llama_index, merge_near_duplicates
-from rag.service import DafuService
+from rag.ask.retrieval import FusionWeights, HybridRetriever, as_llama_index, merge_near_duplicates
+from rag.errors import InvalidInput
+from rag.service import RETRIEVALS, DafuService
 from rag.types import Filters
 from tests.factories import make_hit
 
 REVENUE_QUERY = "2023年全市生命健康产业总营收"
 
 
-@pytest.mark.parametrize("side", ["dense", "lexical_retriever", "hybrid"])
+@pytest.mark.parametrize("side", RETRIEVALS)
 def test_every_retriever_finds_the_revenue_passage(service: DafuService, side: str) -> None:
-    retriever = getattr(service, side)
-    hits = retriever.retrieve(REVENUE_QUERY, 5)
+    hits = service.search(REVENUE_QUERY, 5, retrieval=side)
     assert "1588亿元" in hits[0].text
     assert hits[0].doc_number == "温科提复〔2024〕126号"
     assert hits[0].year == 2024 and hits[0].kind == "政协提案" and hits[0].proposer == "民盟市委会"
@@ -26,38 +26,52 @@ def test_every_retriever_finds_the_revenue_passage(service: DafuService, side: s
 def test_hits_are_exact_slices_of_their_documents(service: DafuService) -> None:
     texts = {d.doc_id: service.document(d.doc_id).text for d in service.documents()}
     for query in ("眼谷国家级平台", "人才奖励政策", "科技成果转化"):
-        for hit in service.hybrid.retrieve(query, 8):
+        for hit in service.search(query, 8):
             assert texts[hit.doc_id][hit.start : hit.end] == hit.text
 
 
 def test_hybrid_reports_which_retrievers_found_a_hit(service: DafuService) -> None:
-    hits = service.hybrid.retrieve(REVENUE_QUERY, 5)
+    hits = service.search(REVENUE_QUERY, 5)
     assert hits[0].sources == ("dense", "lexical")
     assert all(set(h.sources) <= {"dense", "lexical"} and h.sources for h in hits)
 
 
 def test_hybrid_returns_no_overlapping_passages(service: DafuService) -> None:
-    hits = service.hybrid.retrieve("中国眼谷 中国基因药谷", 10)
+    hits = service.search("中国眼谷 中国基因药谷", 10)
     for i, a in enumerate(hits):
         for b in hits[i + 1 :]:
             assert not (a.doc_id == b.doc_id and a.start < b.end and b.start < a.end)
 
 
-@pytest.mark.parametrize("side", ["dense", "lexical_retriever", "hybrid"])
+@pytest.mark.parametrize("side", RETRIEVALS)
 def test_filters_apply_on_every_side(service: DafuService, side: str) -> None:
-    retriever = getattr(service, side)
-    hits = retriever.retrieve("医疗器械产业", 10, Filters(kind="人大建议"))
+    hits = service.search("医疗器械产业", 10, Filters(kind="人大建议"), retrieval=side)
     assert hits and {h.doc_number for h in hits} == {"温科提复〔2024〕115号"}
-    hits = retriever.retrieve("生物医药", 10, Filters(year=2024, kind="政协提案"))
+    hits = service.search("生物医药", 10, Filters(year=2024, kind="政协提案"), retrieval=side)
     assert hits and {h.doc_number for h in hits} == {"温科提复〔2024〕126号"}
-    assert retriever.retrieve("生物医药", 10, Filters(doc_number="温科提复〔1999〕1号")) == []
+    assert service.search("生物医药", 10, Filters(doc_number="温科提复〔1999〕1号"), retrieval=side) == []
 
 
-def test_weighted_fusion_and_bad_method(service: DafuService) -> None:
-    weighted = HybridRetriever(service.dense, service.lexical_retriever, method="weighted")
-    assert "1588亿元" in weighted.retrieve(REVENUE_QUERY, 3)[0].text
+def test_fusion_methods_and_a_bad_one(service: DafuService) -> None:
+    dense, lexical = service.retrievers["dense"], service.retrievers["lexical"]
+    question = service.parser.parse(REVENUE_QUERY)
+    for method in ("weighted", "rrf"):
+        fused = HybridRetriever(dense, lexical, FusionWeights(method=method))
+        assert "1588亿元" in fused.retrieve(question, 3)[0].text
     with pytest.raises(ValueError, match="rrf"):
-        HybridRetriever(service.dense, service.lexical_retriever, method="max")
+        HybridRetriever(dense, lexical, FusionWeights(method="max"))
+    with pytest.raises(InvalidInput, match="hybrid、dense、lexical"):
+        service.search(REVENUE_QUERY, retrieval="bm42")
+
+
+@pytest.mark.parametrize(
+    ("named", "letter"),
+    [("139号答复函里的人才", "温科提复〔2022〕139号"), ("张勇代表建议中的人才", "温科提复〔2024〕115号")],
+)
+def test_a_named_letter_is_lifted(service: DafuService, named: str, letter: str) -> None:
+    """A letter named by its number or its proposer comes before equally worded passages of others."""
+    assert service.search("人才", 1)[0].doc_number != letter
+    assert service.search(named, 1)[0].doc_number == letter
 
 
 def test_near_duplicates_are_merged() -> None:
@@ -73,9 +87,9 @@ def test_near_duplicates_are_merged() -> None:
 
 
 def test_llama_index_adapter(service: DafuService) -> None:
-    nodes = as_llama_index(service.hybrid, k=3).retrieve(REVENUE_QUERY)
+    nodes = as_llama_index(service.retrievers["hybrid"], service.parser.parse, k=3).retrieve(REVENUE_QUERY)
     assert len(nodes) == 3
     first = nodes[0]
     assert "1588亿元" in first.node.get_content()
     assert first.node.metadata["doc_number"] == "温科提复〔2024〕126号"
-    assert first.node.node_id == service.hybrid.retrieve(REVENUE_QUERY, 3)[0].chunk_id
+    assert first.node.node_id == service.search(REVENUE_QUERY, 3)[0].chunk_id

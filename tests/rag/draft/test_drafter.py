@@ -12,12 +12,16 @@ from click.testing import CliRunner
 from eval.drafts import load_drafts
 from rag.claims import unsupported_claims
 from rag.cli import cli
-from rag.draft_llm import parse_parts, rewrite_section
-from rag.draft_sources import Pick, quote_spans, resolve_conflicts
-from rag.drafting import Draft, check_section, cn_ordinal
+from rag.draft.docx import write_docx
+from rag.draft.drafter import we
+from rag.draft.material import Pick, quote_spans, resolve_conflicts
+from rag.draft.model import Draft, check_section, cn_ordinal
+from rag.draft.proposal import parse_proposal
+from rag.draft.rewrite import parse_parts, rewrite_section
 from rag.errors import InvalidInput, LLMUnavailable
-from rag.proposal import parse_proposal
-from rag.service import DafuService
+from rag.service import DafuService, build_service
+from rag.types import Citation
+from tests.conftest import make_settings
 from tests.factories import make_hit
 
 D001 = next(r for r in load_drafts() if r["id"] == "d001")
@@ -73,7 +77,10 @@ def test_draft_has_the_form_of_a_reply_letter(d001: Draft) -> None:
         "四、关于“搭建常态化医企对接平台”的建议",
     ]
     assert all(s.next_steps.startswith("下一步，") for s in d001.sections)
-    assert d001.closing == "最后，再次感谢民进市委会一直以来对全市科技创新工作的关心和支持！"
+    assert d001.closing == "最后，再次感谢民进市委会一直以来对我们工作的关心和支持！"
+    # Signed by the issuer most indexed letters name, which names itself as a 局 does.
+    assert d001.issuer == "温州市科学技术局"
+    assert "我局高度重视" in d001.opening
     assert d001.markdown.startswith("【待填：文号】\n\n# 关于市政协十二届四次会议第087号提案的答复函")
     assert {"【待填：文号】", "【待填：会办单位】", "【待填】", "【待填：日期】"} <= set(d001.placeholders)
     assert "联系人：【待填】，联系电话：【待填】" in d001.markdown
@@ -84,7 +91,7 @@ def test_docx_is_an_official_letter(d001: Draft) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Mm
 
-    data = d001.to_docx()
+    data = write_docx(d001)
     assert zipfile.is_zipfile(io.BytesIO(data))
     document = docx.Document(io.BytesIO(data))
     texts = [p.text for p in document.paragraphs]
@@ -117,9 +124,7 @@ def test_older_letter_with_other_numbers_is_noted_and_cited() -> None:
 
 
 def _pick(hit, score: float) -> Pick:  # type: ignore[no-untyped-def]
-    from rag.draft_sources import _citation
-
-    return Pick(_citation(hit, 0, len(hit.text), score), hit.text, hit.year, score, False)
+    return Pick(Citation.of(hit, 0, len(hit.text), score), hit.text, hit.year, score, False)
 
 
 def test_quote_spans_cut_lead_ins_skip_headings_and_join_short_heads() -> None:
@@ -167,6 +172,24 @@ def test_llm_mode_without_an_llm_says_what_to_do(service: DafuService) -> None:
 def test_proposal_without_suggestions_is_refused(service: DafuService) -> None:
     with pytest.raises(InvalidInput, match="没有从提案中识别出具体建议"):
         service.drafter.draft(parse_proposal("我市医疗器械产业发展较快。"))
+
+
+def test_issuer_and_closing_come_from_settings(indexed_dir: Path) -> None:
+    settings = make_settings(
+        indexed_dir, issuer="某市教育委员会", draft_closing="感谢{addressee}的支持！", top_k=3
+    )
+    draft = build_service(settings).draft(D001["proposal"])
+    assert draft.issuer == "某市教育委员会"
+    assert "\n某市教育委员会\n" in draft.markdown
+    assert "我委高度重视" in draft.opening
+    assert draft.closing == "感谢民进市委会的支持！"
+    assert len(draft.similar) == 3  # DAFU_TOP_K
+
+
+def test_how_a_letter_names_its_issuer() -> None:
+    assert [we(x) for x in ("某市科学技术局", "某省教育厅", "某市发展和改革委员会", "某市卫健委", "某区人民政府", "")] == [
+        "我局", "我厅", "我委", "我委", "我们", "我们",
+    ]  # fmt: skip
 
 
 def test_cn_ordinal() -> None:

@@ -2,188 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rag.ask.llm import LLMAnswerer, narrow_quote, sentence_spans
 from rag.errors import LLMUnavailable
-from rag.llm import NOT_FOUND, LLMAnswerer, OpenAICompatibleClient, narrow_quote, sentence_spans
-from rag.settings import Settings
+from rag.llm.client import OpenAICompatibleClient
 from rag.types import Hit
-from tests.factories import free_port
+from rag.vocabulary import NOT_FOUND
+from tests.factories import (
+    LETTER_001_HITS,
+    LETTER_001_TEXT,
+    REVENUE,
+    FakeLLM,
+    make_question,
+)
 
-LETTER = Path(__file__).resolve().parents[2] / "data" / "letters" / "001_49815bdeb399fae2.txt"
-TEXT = LETTER.read_text(encoding="utf-8")
-
-
-def letter_hit(first: str, last: str, score: float) -> Hit:
-    """A hit over the letter's text from ``first`` up to and including ``last``."""
-    start = TEXT.index(first)
-    end = TEXT.index(last, start) + len(last)
-    return Hit(
-        chunk_id=f"001:{start}",
-        doc_id="001_49815bdeb399fae2",
-        doc_number="温科提复〔2024〕126号",
-        title="关于市政协十二届三次会议395号提案的答复函",
-        section="答复",
-        text=TEXT[start:end],
-        start=start,
-        end=end,
-        score=score,
-    )
-
-
-EYE_VALLEY = letter_hit("中国眼谷以打造", "重点项目。", 0.61)
-REVENUE = letter_hit("2023年，全市生命健康产业", "对眼健康发展加大了支持力度。", 0.83)
-RESEARCH = letter_hit("三是聚焦", "764万元。", 0.52)
-HITS = [EYE_VALLEY, REVENUE, RESEARCH]
-
-
-@dataclass
-class FakeLLM:
-    """Replies queued by a test, served in order; every request is recorded."""
-
-    url: str = ""
-    replies: list[tuple[int, Any, float]] = field(default_factory=list)
-    requests: list[tuple[str, dict[str, str], Any]] = field(default_factory=list)
-
-    def reply(self, content: str) -> None:
-        message = {"role": "assistant", "content": content}
-        self.replies.append(
-            (200, {"object": "chat.completion", "choices": [{"index": 0, "message": message}]}, 0)
-        )
-
-    def respond(self, status: int, body: Any, delay: float = 0) -> None:
-        self.replies.append((status, body, delay))
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLM]:
-    state = FakeLLM()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state.requests.append((self.path, dict(self.headers), body))
-            status, payload, delay = (
-                state.replies.pop(0) if state.replies else (500, {"error": "no reply"}, 0)
-            )
-            time.sleep(delay)
-            self._send(status, payload)
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path == "/v1/models":
-                self._send(
-                    200, {"object": "list", "data": [{"id": "qwen2.5-0.5b-instruct", "object": "model"}]}
-                )
-            else:
-                self._send(404, {"error": "not found"})
-
-        def _send(self, status: int, payload: Any) -> None:
-            data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:  # the client gave up (timeout test)
-                pass
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield state
-    server.shutdown()
-    server.server_close()
+HITS = LETTER_001_HITS
+TEXT = LETTER_001_TEXT
 
 
 def client(fake: FakeLLM, **kwargs: Any) -> OpenAICompatibleClient:
     return OpenAICompatibleClient(fake.url, "qwen2.5-0.5b-instruct", **kwargs)
-
-
-# --- client -------------------------------------------------------------------------------------------------
-
-
-def test_chat_posts_openai_request_and_returns_content(fake_llm: FakeLLM) -> None:
-    fake_llm.reply("2023年全市生命健康产业总营收1588亿元[1]。")
-    messages = [{"role": "user", "content": "你好"}]
-    assert (
-        client(fake_llm, api_key="secret").chat(messages, max_tokens=64)
-        == "2023年全市生命健康产业总营收1588亿元[1]。"
-    )
-    path, headers, body = fake_llm.requests[0]
-    assert path == "/v1/chat/completions"
-    assert headers["Authorization"] == "Bearer secret"
-    assert body == {
-        "model": "qwen2.5-0.5b-instruct",
-        "messages": messages,
-        "max_tokens": 64,
-        "temperature": 0,
-    }
-
-
-def test_healthy(fake_llm: FakeLLM) -> None:
-    assert client(fake_llm).healthy() is True
-    assert OpenAICompatibleClient(f"http://127.0.0.1:{free_port()}/v1", "m").healthy() is False
-
-
-def test_connection_refused_says_what_to_do() -> None:
-    with pytest.raises(LLMUnavailable) as error:
-        OpenAICompatibleClient(f"http://127.0.0.1:{free_port()}/v1", "m").chat(
-            [{"role": "user", "content": "?"}]
-        )
-    assert "无法连接大模型服务" in str(error.value)
-    assert "DAFU_LLM_BASE_URL" in str(error.value)
-    assert "dafu llm serve" in str(error.value)
-
-
-def test_timeout(fake_llm: FakeLLM) -> None:
-    fake_llm.respond(200, {"choices": []}, delay=1.0)
-    with pytest.raises(LLMUnavailable, match="0.2 秒内没有响应.*DAFU_LLM_TIMEOUT"):
-        client(fake_llm, timeout=0.2).chat([{"role": "user", "content": "?"}])
-
-
-@pytest.mark.parametrize(
-    ("status", "body", "expected"),
-    [
-        (500, {"error": "model crashed"}, "HTTP 500：.*model crashed.*DAFU_LLM_BASE_URL"),
-        (401, {"error": "bad key"}, "HTTP 401.*DAFU_LLM_API_KEY"),
-        (404, {"error": "no such model"}, "HTTP 404.*/v1.*DAFU_LLM_MODEL（当前为 qwen2.5-0.5b-instruct）"),
-        (200, "<html>proxy login</html>", "不是 OpenAI chat completions 格式.*dafu llm serve"),
-        (200, {"choices": []}, "不是 OpenAI chat completions 格式"),
-    ],
-)
-def test_bad_responses_raise_llm_unavailable(
-    fake_llm: FakeLLM, status: int, body: Any, expected: str
-) -> None:
-    fake_llm.respond(status, body)
-    with pytest.raises(LLMUnavailable, match=expected):
-        client(fake_llm).chat([{"role": "user", "content": "?"}])
-
-
-def test_client_from_settings_needs_a_base_url() -> None:
-    with pytest.raises(LLMUnavailable, match="未配置大模型服务.*DAFU_LLM_BASE_URL.*dafu llm serve"):
-        OpenAICompatibleClient.from_settings(Settings(llm_base_url=None))
-    made = OpenAICompatibleClient.from_settings(
-        Settings(llm_base_url="http://127.0.0.1:8090/v1/", llm_timeout=7)
-    )
-    assert (made.base_url, made.timeout) == ("http://127.0.0.1:8090/v1", 7)
-
-
-# --- answerer -----------------------------------------------------------------------------------------------
 
 
 def ask(
@@ -193,7 +34,7 @@ def ask(
     hits: list[Hit] = HITS,
 ):
     fake.reply(reply)
-    return LLMAnswerer(client(fake)).answer(question, hits)
+    return LLMAnswerer(client(fake)).answer(make_question(question), hits)
 
 
 def assert_exact(answer_citations: Any) -> None:
@@ -312,7 +153,7 @@ def test_uncited_ungrounded_answer_is_not_found(fake_llm: FakeLLM, reply: str) -
 
 
 def test_no_hits_does_not_call_the_model(fake_llm: FakeLLM) -> None:
-    answer = LLMAnswerer(client(fake_llm)).answer("2023年总营收是多少？", [])
+    answer = LLMAnswerer(client(fake_llm)).answer(make_question("2023年总营收是多少？"), [])
     assert (answer.found, answer.answer, answer.hits) == (False, NOT_FOUND, ())
     assert fake_llm.requests == []
 
@@ -320,7 +161,7 @@ def test_no_hits_does_not_call_the_model(fake_llm: FakeLLM) -> None:
 def test_unreachable_model_raises(fake_llm: FakeLLM) -> None:
     fake_llm.respond(503, {"error": "loading model"})
     with pytest.raises(LLMUnavailable, match="HTTP 503"):
-        LLMAnswerer(client(fake_llm)).answer("2023年总营收是多少？", HITS)
+        LLMAnswerer(client(fake_llm)).answer(make_question("2023年总营收是多少？"), HITS)
 
 
 # --- quotes -------------------------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Which answerer answers a question, and from which passages.
+
+1. A question about a named letter's particulars (its 文号, proposer, dates, …) is answered from the
+   letter's metadata, cited where its text states it.
+2. A question that names letters is answered from those letters only (a few passages of each), one
+   quote per letter when it names several.
+3. Otherwise the extractive answerer quotes the retrieved passages, or refuses.
+LLM mode answers from the retrieved passages with the configured chat model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.ask.extractive import ExtractiveAnswerer
+from rag.ask.llm import LLMAnswerer
+from rag.ask.particulars import ParticularsAnswerer
+from rag.ask.question import Question
+from rag.ask.retrieval import Retriever
+from rag.errors import InvalidInput, LLMUnavailable
+from rag.types import Answer, Filters, Hit
+
+MODES = ("extractive", "llm")
+
+
+@dataclass(frozen=True)
+class PolicyWeights:
+    named_letters: int = 4  # at most this many named letters are searched
+    per_letter_hits: int = 3  # passages fetched from each named letter
+
+
+class AnswerPolicy:
+    """``answer(question, hits, mode) -> Answer``."""
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        extractive: ExtractiveAnswerer,
+        particulars: ParticularsAnswerer,
+        llm: LLMAnswerer | None = None,
+        weights: PolicyWeights = PolicyWeights(),
+    ) -> None:
+        self.retriever = retriever
+        self.extractive = extractive
+        self.particulars = particulars
+        self.llm = llm
+        self.weights = weights
+
+    def answer(self, question: Question, hits: list[Hit], mode: str = "extractive") -> Answer:
+        if mode == "llm":
+            if self.llm is None:
+                raise LLMUnavailable(
+                    "未配置大模型：请设置 DAFU_LLM_BASE_URL（任意 OpenAI 兼容接口），或运行 `dafu llm serve` 启动本地模型。"
+                )
+            return self.llm.answer(question, hits)
+        if mode != "extractive":
+            raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
+        by_meta = self.particulars.answer(question)
+        if by_meta is not None:
+            return by_meta.model_copy(update={"hits": tuple(hits)})
+        if not question.letters:
+            return self.extractive.answer(question, hits)
+        # The question names its letters ("126号和115号…"): answer from those letters only.
+        named = set(question.letters)
+        pool: dict[str, Hit] = {}
+        for doc_id in question.letters[: self.weights.named_letters]:
+            for hit in self.retriever.retrieve(
+                question, self.weights.per_letter_hits, Filters(doc_id=doc_id)
+            ):
+                pool.setdefault(hit.chunk_id, hit)
+        for hit in hits:
+            if hit.doc_id in named:
+                pool.setdefault(hit.chunk_id, hit)
+        answer = self.extractive.answer(question, list(pool.values()), per_letter=len(named) > 1)
+        return answer.model_copy(update={"hits": tuple(hits)})

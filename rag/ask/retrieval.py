@@ -1,0 +1,179 @@
+"""Retrievers: dense (Chroma), lexical (BM25 over jieba tokens) and their fusion.
+
+Each has one public method, ``retrieve(question, k, filters) -> list[Hit]`` over a parsed
+:class:`~rag.ask.question.Question`. ``as_llama_index()`` wraps any of them as a llama-index
+``BaseRetriever`` so llama-index components can use dafu's Chinese parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from index.lexical import LexicalIndex
+from index.store import ChromaStore
+from rag.ask.question import Question
+from rag.types import Filters, Hit
+
+
+class Retriever(Protocol):
+    name: str
+
+    def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]: ...
+
+
+class DenseRetriever:
+    name = "dense"
+
+    def __init__(self, store: ChromaStore, embedder: BaseEmbedding) -> None:
+        self.store = store
+        # One question is often retrieved several times (filters, per-letter answers): embed it once.
+        self._embed = lru_cache(maxsize=256)(embedder.get_query_embedding)
+
+    def forget_queries(self) -> None:
+        """Empty the query-vector memo (benchmarks time a first ask)."""
+        self._embed.cache_clear()
+
+    def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]:
+        return self.store.query(self._embed(question.text), k, filters)
+
+
+class LexicalRetriever:
+    name = "lexical"
+
+    def __init__(self, index: LexicalIndex) -> None:
+        self.index = index
+
+    def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]:
+        return self.index.search(question.tokens, k, filters)
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """How dense and lexical candidates are fused; ``method`` and ``dense_weight`` chosen by the eval."""
+
+    method: str = "weighted"  # weighted (min-max normalised scores) | rrf
+    dense_weight: float = 0.2
+    rrf_k: int = 60
+    candidates: int = 30  # fetched from each side: fusion needs more than the final top-k
+    letter_boost: float = 0.3  # added to the passages of a letter the question names
+
+
+class HybridRetriever:
+    """Min-max weighted fusion (or reciprocal rank fusion) of dense and lexical results."""
+
+    name = "hybrid"
+
+    def __init__(
+        self, dense: Retriever, lexical: Retriever, weights: FusionWeights = FusionWeights()
+    ) -> None:
+        if weights.method not in ("rrf", "weighted"):
+            raise ValueError(f"unknown fusion method {weights.method!r}; use 'rrf' or 'weighted'")
+        self.dense = dense
+        self.lexical = lexical
+        self.weights = weights
+
+    def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]:
+        w = self.weights
+        n = max(k, w.candidates)
+        lists = [(self.dense.retrieve(question, n, filters), w.dense_weight),
+                 (self.lexical.retrieve(question, n, filters), 1.0 - w.dense_weight)]  # fmt: skip
+        fused: dict[str, float] = {}
+        best: dict[str, Hit] = {}
+        sources: dict[str, set[str]] = {}
+        for hits, weight in lists:
+            for hit, score in zip(hits, self._scores(hits), strict=True):
+                fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight * score
+                best.setdefault(hit.chunk_id, hit)
+                sources.setdefault(hit.chunk_id, set()).update(hit.sources)
+        named = set(question.letters)
+        for cid, hit in best.items():
+            if hit.doc_id in named:
+                fused[cid] += w.letter_boost
+        order = sorted(fused, key=lambda cid: -fused[cid])
+        hits = [
+            best[cid].model_copy(
+                update={"score": round(fused[cid], 6), "sources": tuple(sorted(sources[cid]))}
+            )
+            for cid in order
+        ]
+        return merge_near_duplicates(hits)[:k]
+
+    def _scores(self, hits: list[Hit]) -> list[float]:
+        if self.weights.method == "rrf":
+            # Scaled so that rank 1 on both sides scores 1.0.
+            rrf_k = self.weights.rrf_k
+            return [(rrf_k + 1) / (rrf_k + rank) for rank in range(1, len(hits) + 1)]
+        if not hits:
+            return []
+        values = [h.score for h in hits]
+        lo, hi = min(values), max(values)
+        return [(v - lo) / (hi - lo) if hi > lo else 1.0 for v in values]
+
+
+def merge_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
+    """Drop a hit whose text is (almost) the same as a better-ranked one: overlapping spans of one
+    document, or the same passage repeated in another letter."""
+    kept: list[Hit] = []
+    grams: list[set[str]] = []
+    for hit in hits:
+        g = _trigrams(hit.text)
+        duplicate = any(
+            (other.doc_id == hit.doc_id and hit.start < other.end and other.start < hit.end)
+            or (g and og and len(g & og) / len(g | og) >= threshold)
+            for other, og in zip(kept, grams, strict=True)
+        )
+        if not duplicate:
+            kept.append(hit)
+            grams.append(g)
+    return kept
+
+
+def _trigrams(text: str) -> set[str]:
+    compact = "".join(text.split())
+    return {compact[i : i + 3] for i in range(max(0, len(compact) - 2))}
+
+
+class _LlamaIndexAdapter(BaseRetriever):
+    def __init__(
+        self, retriever: Retriever, parse: Callable[[str], Question], k: int, filters: Filters | None
+    ) -> None:
+        super().__init__()
+        self._inner = retriever
+        self._parse = parse
+        self._k = k
+        self._filters = filters
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        hits = self._inner.retrieve(self._parse(query_bundle.query_str), self._k, self._filters)
+        return [
+            NodeWithScore(
+                node=TextNode(
+                    id_=h.chunk_id,
+                    text=h.text,
+                    metadata={
+                        "doc_id": h.doc_id,
+                        "doc_number": h.doc_number,
+                        "section": h.section,
+                        "start": h.start,
+                        "end": h.end,
+                    },  # fmt: skip
+                ),
+                score=h.score,
+            )
+            for h in hits
+        ]
+
+
+def as_llama_index(
+    retriever: Retriever, parse: Callable[[str], Question], k: int = 5, filters: Filters | None = None
+) -> BaseRetriever:
+    """A llama-index ``BaseRetriever`` over a dafu retriever; ``parse`` turns its query strings into
+    parsed questions (``QuestionParser.parse``)."""
+    return _LlamaIndexAdapter(retriever, parse, k, filters)

@@ -1,0 +1,21 @@
+"""The ``dafu`` command line: the root group and every command group, registered in one place."""
+
+from __future__ import annotations
+
+from eval.cli import eval_cmd
+from rag.cli.app import cli
+from rag.cli.ask import ask, search
+from rag.cli.draft import draft
+from rag.cli.letters import docs, ingest, rm, show
+from rag.cli.llm import llm
+from rag.cli.serve import serve
+
+for command in (ingest, docs, show, rm, search, ask, serve, draft, llm, eval_cmd):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli()
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,93 @@
+"""The past letters most similar to a new proposal.
+
+Query by document: the proposal is embedded in pieces (title, each suggestion,
+background in pieces of at most ``_PIECE`` characters, nothing truncated). Each piece queries the chunk
+vectors; a letter's piece score is its best chunk, its chunk score the mean over pieces. The mean of
+the piece vectors also queries the letters' centroid vectors. Score = 0.7 × chunk score + 0.3 × centroid
+similarity. Only reply letters (with a 文号) are listed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from index.store import ChromaStore
+from rag.draft.model import SimilarLetter
+from rag.draft.proposal import Proposal
+
+_PIECE = 300
+_CHUNK_WEIGHT = 0.7
+_CANDIDATES = 60  # chunks fetched per piece
+
+
+class QueryVectors:
+    """Query embeddings, remembered: a suggestion is embedded once for the letters and its sentences."""
+
+    def __init__(self, embedder: BaseEmbedding, size: int = 256) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._cache: dict[str, list[float]] = {}
+
+    def get(self, text: str) -> list[float]:
+        if text not in self._cache:
+            if len(self._cache) >= self.size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[text] = self.embedder.get_query_embedding(text)
+        return self._cache[text]
+
+
+class SimilarLetters:
+    """``find(proposal, k) -> list[SimilarLetter]``."""
+
+    def __init__(self, store: ChromaStore, queries: QueryVectors) -> None:
+        self.store = store
+        self.queries = queries
+
+    def find(self, proposal: Proposal, k: int = 5) -> list[SimilarLetter]:
+        letters = {d.doc_id: d.meta for d in self.store.list_documents() if d.meta.doc_number}
+        pieces = proposal_pieces(proposal)
+        if not letters or not pieces:
+            return []
+        vectors = [self.queries.get(piece) for piece in pieces]
+        best = {doc_id: [0.0] * len(pieces) for doc_id in letters}
+        for i, vector in enumerate(vectors):
+            for hit in self.store.query(vector, _CANDIDATES):
+                if hit.doc_id in best:
+                    best[hit.doc_id][i] = max(best[hit.doc_id][i], hit.score)
+        mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+        mean /= float(np.linalg.norm(mean)) or 1.0
+        centroid = dict(self.store.similar_documents(mean.tolist(), len(letters) + 10))
+        scored = [
+            (_CHUNK_WEIGHT * float(np.mean(best[d])) + (1 - _CHUNK_WEIGHT) * centroid.get(d, 0.0), d)
+            for d in letters
+        ]
+        scored.sort(key=lambda item: -item[0])
+        return [
+            SimilarLetter(
+                doc_id=d,
+                doc_number=letters[d].doc_number,
+                title=letters[d].title,
+                proposal_title=letters[d].proposal_title,
+                year=letters[d].year,
+                score=round(score, 4),
+            )
+            for score, d in scored[:k]
+        ]
+
+
+def proposal_pieces(proposal: Proposal) -> list[str]:
+    """Title, each suggestion, and the background cut at sentence ends into pieces of ≤ ``_PIECE`` chars."""
+    pieces = [proposal.title] if proposal.title else []
+    pieces += [s.text for s in proposal.suggestions]
+    current = ""
+    for sentence in re.findall(r"[^。！？；\n]+[。！？；]?", proposal.background):
+        if current and len(current) + len(sentence) > _PIECE:
+            pieces.append(current)
+            current = ""
+        current += sentence
+    if current.strip():
+        pieces.append(current)
+    return [p for p in pieces if p.strip()]

@@ -1,0 +1,130 @@
+"""The package map of docs/design.md, checked on the source: who may import whom, and no circles.
+
+Every import counts, including those deferred into functions or guarded by TYPE_CHECKING: a deferred
+import hides a circle, it does not remove it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from rag.settings import PROJECT_ROOT
+
+PACKAGES = ("rag", "index", "api", "ui", "eval")
+KERNEL = {"rag", "rag.types", "rag.errors", "rag.settings", "rag.vocabulary", "rag.text", "rag.claims"}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for package in PACKAGES:
+        for path in (PROJECT_ROOT / package).rglob("*.py"):
+            parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            out[name] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str) -> set[str]:
+    """Project modules that ``name`` imports anywhere in its source."""
+    tree = ast.parse(MODULES[name].read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            targets = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for target in targets:
+            if target in MODULES and target != name:
+                found.add(target)
+    return found
+
+
+GRAPH = {name: _imports(name) for name in MODULES}
+
+
+def _inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_there_is_no_import_circle() -> None:
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(GRAPH[node]):
+            if _inside(node, nxt) and nxt != node:
+                continue  # a module importing its own package's __init__ is not a circle of modules
+            if state.get(nxt) == 1:
+                circles.append(path[path.index(nxt) :] + [nxt])
+            elif nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = 2
+
+    for name in sorted(GRAPH):
+        if name not in state:
+            visit(name)
+    assert circles == []
+
+
+def test_the_kernel_imports_only_the_kernel() -> None:
+    for name in KERNEL:
+        assert GRAPH[name] <= KERNEL, name
+
+
+def test_index_depends_only_on_the_kernel_of_rag() -> None:
+    for name, imports in GRAPH.items():
+        if _inside(name, "index"):
+            outside = {m for m in imports if not _inside(m, "index")}
+            assert outside <= KERNEL, (name, outside - KERNEL)
+
+
+def test_only_the_cli_reaches_up_to_api_ui_and_eval() -> None:
+    for name, imports in GRAPH.items():
+        if _inside(name, "rag") and not _inside(name, "rag.cli"):
+            upward = {m for m in imports if any(_inside(m, p) for p in ("api", "ui", "eval"))}
+            assert upward == set(), (name, upward)
+
+
+def test_answering_drafting_and_models_stay_apart() -> None:
+    for name, imports in GRAPH.items():
+        if _inside(name, "rag.ask"):
+            assert not {m for m in imports if _inside(m, "rag.draft") or _inside(m, "rag.cli")}, name
+        if _inside(name, "rag.llm"):
+            assert not {m for m in imports if _inside(m, "rag.ask") or _inside(m, "rag.draft")}, name
+    # The draft model is a leaf of the draft package: the rest imports it, never the other way.
+    assert {m for m in GRAPH["rag.draft.model"] if _inside(m, "rag.draft")} <= {
+        "rag.draft",
+        "rag.draft.proposal",
+    }
+
+
+def test_clients_use_the_service_not_its_parts() -> None:
+    """api, ui and eval reach answering and retrieval only through rag.service."""
+    for name, imports in GRAPH.items():
+        if any(_inside(name, p) for p in ("api", "ui", "eval")):
+            parts = {m for m in imports if _inside(m, "rag.ask")}
+            assert parts == set(), (name, parts)
+
+
+def test_a_question_is_parsed_for_letters_in_one_place() -> None:
+    """The patterns that name a letter in a question (文号, "121号") are applied by the question parser
+    only; ``index.metadata`` reads the 文号 of the letters themselves."""
+    users = set()
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "rag.vocabulary"
+                and {a.name for a in node.names} & {"DOC_NUMBER", "LETTER_REF"}
+            ):
+                users.add(name)
+    assert users == {"rag.ask.question", "index.metadata"}
