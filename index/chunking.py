@@ -1,6 +1,7 @@
 """Structure-aware chunking of Chinese official documents.
 
-Chunks follow the letter's sections (一、 / （一） / 下一步 / closing), are packed from whole sentences
+Chunks follow the letter's parts (``index.letter``: header, body, closing, signature) and the body's
+sections (一、 / （一） / 下一步), are packed from whole sentences
 (ends: 。！？；) and never cross a section. Each chunk knows its section path and its offsets in the
 canonical text, so a citation can point at the sentence that matters.
 """
@@ -11,15 +12,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from index.letter import split_letter
 from rag.types import Chunk, LetterMeta
 
 _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)]*|[^。！？；!?;]+$")
 _H1 = re.compile(r"^[一二三四五六七八九十]+、")
 _H2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
-_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+方面|另一方面|一方面)")
-_NEXT_STEP = re.compile(r"^下一步")
-_CLOSING = re.compile(r"^最后[，,]")
-_SIGNATURE = re.compile(r"^(?:联系人|联系电话|抄送|附件)")
+_ENUM = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+方面|另一方面|一方面|\d{1,2}[、.．](?!\d))"
+)
+_NEXT_STEP = re.compile(r"^(?:下一步|下步|今后|接下来)")
 _HEADING_MAX = 40
 
 OPENING = "来文"
@@ -99,39 +101,35 @@ def _sentences(text: str, meta: LetterMeta) -> Iterator[_Sentence]:
 
 def _paragraphs(text: str, meta: LetterMeta) -> Iterator[tuple[int, int, str]]:
     """(start, end, section path) of every paragraph (line) of the canonical text."""
+    lines = text.split("\n")
     articles = list(meta.articles)
-    is_letter = bool(meta.doc_number or meta.title.endswith("函"))
+    parts = None if articles else split_letter(lines)
+    if parts is not None and not (parts.is_letter or meta.doc_number):
+        parts = None
     h1 = h2 = ""
-    mode = OPENING if is_letter else BODY
     next_step = False
     pos = 0
-    for line in text.split("\n"):
+    for i, line in enumerate(lines):
         start, end = pos, pos + len(line)
         pos = end + 1
         if not line:
             continue
         if articles:
             article = next((a for a in articles if a.start <= start < a.end), None)
-            section = f"{article.title}（{article.author}）" if article else BODY
-            yield start, end, section
+            yield start, end, f"{article.title}（{article.author}）" if article else BODY
             continue
-        if mode == OPENING:
-            yield start, end, OPENING
-            if "收悉" in line or "答复如下" in line:
-                mode = BODY
-            continue
-        if _SIGNATURE.match(line) or mode == SIGNATURE:
-            mode = SIGNATURE
-            yield start, end, SIGNATURE
-            continue
-        if _CLOSING.match(line):
-            mode = CLOSING
-        if mode == CLOSING:
-            # The signature block follows the thanks: issuer, date, 抄送.
-            yield start, end, CLOSING if _CLOSING.match(line) else SIGNATURE
-            if not _CLOSING.match(line):
-                mode = SIGNATURE
-            continue
+        if parts is not None:
+            # The header (page fields, 文号, heading, salutation, opening) is one section, never mixed
+            # with the body; so are the closing thanks and the signature block.
+            if i < parts.body_start:
+                yield start, end, OPENING
+                continue
+            if i >= parts.signature_start:
+                yield start, end, SIGNATURE
+                continue
+            if i >= parts.closing_start:
+                yield start, end, CLOSING
+                continue
         if _H1.match(line):
             h1, h2, next_step = _heading(line), "", False
         elif _H2.match(line):
@@ -139,7 +137,7 @@ def _paragraphs(text: str, meta: LetterMeta) -> Iterator[tuple[int, int, str]]:
         elif _NEXT_STEP.match(line):
             next_step = True
         path = [p for p in (h1, h2) if p] or [BODY]
-        if next_step:
+        if next_step and NEXT_STEP not in path[-1]:
             path.append(NEXT_STEP)
         yield start, end, " > ".join(path)
 

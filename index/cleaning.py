@@ -1,17 +1,32 @@
 """Turn converted text into one canonical text per document.
 
 Every offset in dafu refers to the canonical text this module returns: one paragraph per line,
-no blank lines, conversion artifacts removed, sentences broken by page breaks re-joined.
+no blank lines, conversion artifacts removed, sentences broken by page breaks re-joined. Punctuation is
+kept as printed (ASCII ``,:;()`` mixed with full-width stays: readers of the text accept both), and so
+are the labelled fields a web page prints above a letter (索引号, 发布机构, 成文日期 …): they are part of
+what the user indexed, and the chunker files them under the letter's header.
 """
 
 from __future__ import annotations
 
 import re
 
-from index.metadata import AUTHOR_LINE
+from index.articles import AUTHOR_LINE
+from index.letter import is_signature_line
+from index.pagefields import is_field_line
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _BOLD = re.compile(r"\*\*")
+# Reprint sites mask digits with asterisks (****年, 第**号, *台): a run of one or three-plus asterisks
+# between other characters. A document that has one uses "*" as a mask, not as bold markers.
+_MASK = re.compile(r"(?<=[^\s*])\*(?=[^\s*])|(?<=[^\s*])\*{3,}|\*{3,}(?=[^\s*])")
+# A web export may run the opening and the first sections into one line: the opening ends at
+# "现答复如下：", and an enumerated heading (一、 二、 …) after a sentence end starts a paragraph.
+_OPENING_END = re.compile(r"(?:复如下|汇报如下)[:：]")
+_INLINE_HEADING = re.compile(r"(?<=[。！？；;!?])([一二三四五六七八九十]{1,3})、")
+_NUMERALS = "一二三四五六七八九十"
+# A heading of a reply letter ends with the kind of document it is; it is complete without a full stop.
+_HEADING_END = re.compile(r"(?:答复|答复函|复函|回复|答复意见|的函)$")
 _SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 # A paragraph that ends with one of these is complete.
 _TERMINAL = "。！？；：:!?;…”’」』）)】>"
@@ -32,9 +47,10 @@ def clean_text(raw: str) -> str:
     """Return the canonical text of a converted document."""
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\f", "\n")
     text = _BOOKMARK.sub("", text)
-    text = _BOLD.sub("", text)
+    if not _MASK.search(text):
+        text = _BOLD.sub("", text)
     lines = [_normalise_line(line) for line in text.split("\n")]
-    paragraphs = [line for line in lines if line]
+    paragraphs = [part for line in lines if line for part in _split_run_on(line)]
     return "\n".join(_rejoin(paragraphs))
 
 
@@ -42,6 +58,26 @@ def _normalise_line(line: str) -> str:
     line = line.strip(" \t\u00a0\u3000")
     # Runs of spaces inside a line are layout (signature blocks, "答 复 函"); keep one.
     return _SPACES.sub(" ", line)
+
+
+def _split_run_on(line: str) -> list[str]:
+    """A line holding the opening and the body (as web exports print it) as separate paragraphs."""
+    end = _OPENING_END.search(line)
+    if not end or end.end() == len(line):
+        return [line]
+    parts = [line[: end.end()]]
+    rest = line[end.end() :]
+    expected = 0  # the index of the next enumerated heading: 一、 first, then 二、 …
+    pos = 0
+    for match in _INLINE_HEADING.finditer(rest):
+        if match.group(1) != _NUMERALS[expected : expected + 1]:
+            continue
+        if match.start() > pos:
+            parts.append(rest[pos : match.start()])
+        pos = match.start()
+        expected += 1
+    parts.append(rest[pos:])
+    return [part for part in parts if part]
 
 
 def _rejoin(paragraphs: list[str]) -> list[str]:
@@ -61,6 +97,8 @@ def _starts_unit(line: str) -> bool:
         _STRUCTURAL_START.match(line)
         or _BLOCK_LINE.match(line)
         or AUTHOR_LINE.match(line)
+        or is_signature_line(line)
+        or re.search(r"[：:]$", line)
         or (len(line) <= _MIN_BODY_LINE and not _CLAUSE_PUNCT.search(line))
     )
 
@@ -70,4 +108,6 @@ def _is_cut(paragraph: str) -> bool:
         len(paragraph) >= _MIN_BODY_LINE
         and not paragraph.endswith(tuple(_TERMINAL))
         and not _BLOCK_LINE.match(paragraph)
+        and not is_field_line(paragraph)
+        and not _HEADING_END.search(re.sub(r"\s", "", paragraph))
     )

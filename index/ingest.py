@@ -73,8 +73,12 @@ class Ingestor:
             raise UnreadableFile(f"文件 {path.name} 清理后没有文字内容。")
         meta = extract_meta(text)
         content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        version = hashlib.sha256(f"{content_hash}:{self.chunker.size}".encode()).hexdigest()[:12]
         doc_id = doc_id_for(path.name)
+        # The version covers what was read from the text as well as the text: a reader that now finds
+        # other metadata or sections in an unchanged file re-indexes it instead of keeping stale chunks.
+        layout = [(c.start, c.end, c.section) for c in self.chunker.split(doc_id, text, meta)]
+        read = f"{content_hash}:{self.chunker.size}:{meta.model_dump_json()}:{layout}"
+        version = hashlib.sha256(read.encode("utf-8")).hexdigest()[:12]
         document = Document(doc_id=doc_id, source=path.name, content_hash=content_hash, text=text, meta=meta)
         chunks = self.chunker.split(doc_id, text, meta, version=version)
         return Prepared(document, version, chunks)

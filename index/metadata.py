@@ -1,19 +1,24 @@
-"""Read letter metadata from the canonical text (never from the file name; never invented)."""
+"""Read letter metadata from the canonical text (never from the file name; never invented).
+
+Each field is read from the part of the letter that states it (``index.letter``): the letter's own
+words first (heading, salutation, opening, signature), the fields of a web page's metadata block only
+where the letter is silent. A field no part states stays empty.
+"""
 
 from __future__ import annotations
 
 import re
 
-from rag.types import Article, LetterMeta
-from rag.vocabulary import DOC_NUMBER, RENDA, ZHENGXIE, normalise_doc_number
+from index.articles import non_letter_meta
+from index.dates import iso, parse_date
+from index.letter import LetterParts, split_letter
+from index.names import issuer, kind, proposer
+from index.proposals import proposal_number, proposal_title, session
+from rag.types import LetterMeta
+from rag.vocabulary import DOC_NUMBER, normalise_doc_number
 
-_CN_NUM = "一二三四五六七八九十百零〇"
-_SESSION = re.compile(
-    rf"((?:全国|省|市|区|县)政协[{_CN_NUM}]+届[{_CN_NUM}]+次会议|(?:省|市|区|县)[{_CN_NUM}]+届人大[{_CN_NUM}]+次会议)"
-)
-_PROPOSAL_NO = re.compile(r"第?\s*(\d+)\s*号\s*(提案|建议)")
-_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_SALUTATION = re.compile(r"^([^，。：:]{2,24})[：:]$")
+__all__ = ["extract_meta", "normalise_doc_number"]
+
 _CO_HANDLERS = (
     re.compile(r"汇总(.{2,80}?)(?:的)?会办意见"),
     re.compile(r"会同(.{2,60}?)(?:认真|共同|进行|研究)"),
@@ -21,81 +26,68 @@ _CO_HANDLERS = (
 )
 _CONTACT = re.compile(r"联系人[：:]\s*([\u4e00-\u9fa5·]{2,6})")
 _PHONE = re.compile(r"(?:联系)?电话[：:]\s*([\d\-－—\s,，、]{5,40}\d)")
-_ISSUER = re.compile(r"^(\S{2,30}(?:局|厅|委员会|政府|办公室|委))$")
-AUTHOR_LINE = re.compile(r"^([\u4e00-\u9fa5]{2,4}) (\S*?(?:省|市|区|县|自治区)\S*(?:厅|局|委|院|部)\S*)$")
-_PHOTO_CREDIT = re.compile(r"(供图|摄影|摄)$")
+# How near the end a signing date may stand.
+_TAIL_LINES = 12
 
 
 def extract_meta(text: str) -> LetterMeta:
     """Metadata of a reply letter, or of another kind of document (articles only)."""
     lines = text.split("\n")
-    head = lines[:12]
-    doc_number = _first_doc_number(head)
-    title = _title(head)
-    if not doc_number and "答复" not in title:
-        return _non_letter_meta(lines)
-    opening = next((line for line in lines[:15] if "收悉" in line), "")
-    proposal_no = _PROPOSAL_NO.search(title) or _PROPOSAL_NO.search(opening)
-    session = _SESSION.search(title) or _SESSION.search(opening)
-    kind = _kind(title + opening)
-    date, year = _date(lines)
+    parts = split_letter(lines)
+    doc_number = _doc_number(parts)
+    if not doc_number and not parts.is_letter:
+        return non_letter_meta(lines)
+    opening = parts.opening_text()
+    date = _date(parts)
+    year = date[0] if date else None
     if year is None and doc_number:
         year = int(DOC_NUMBER.search(doc_number).group(1))  # type: ignore[union-attr]
-    contact = _CONTACT.search(text)
-    phone = _PHONE.search(text)
-    proposal_title = re.search(r"《([^》]{2,120})》", opening)
+    name = proposer(parts)
     return LetterMeta(
         doc_number=doc_number,
-        title=title,
-        kind=kind,
-        session=session.group(1) if session else "",
-        proposal_number=proposal_no.group(1) if proposal_no else "",
-        proposer=_proposer(lines, title),
-        proposal_title=proposal_title.group(1) if proposal_title else "",
+        title=parts.heading_text() or re.sub(r"\s+", "", parts.fields.get("标题")),
+        kind=kind(parts, name),
+        session=session(parts),
+        proposal_number=proposal_number(parts),
+        proposer=name,
+        proposal_title=proposal_title(parts),
         co_handlers=_co_handlers(opening),
-        issuer=_issuer(lines),
-        date=date,
+        issuer=issuer(parts),
+        date=iso(date) if date else "",
         year=year,
-        contact=contact.group(1) if contact else "",
-        phone=re.sub(r"\s+", "", phone.group(1)) if phone else "",
+        contact=_contact(text, parts),
+        phone=_phone(text, parts),
     )
 
 
-def _first_doc_number(lines: list[str]) -> str:
-    for line in lines:
-        match = DOC_NUMBER.search(line)
+def _doc_number(parts: LetterParts) -> str:
+    """The 文号: a 发文字号 field, or a line of the header above the salutation."""
+    match = DOC_NUMBER.search(parts.fields.get("文号"))
+    if match:
+        return normalise_doc_number(match.group(0))
+    first = next((i for i in (parts.salutation, parts.opening) if i is not None), parts.body_start)
+    for i in parts.header_lines():
+        if i >= first:
+            break
+        match = DOC_NUMBER.search(parts.lines[i])
         if match:
             return normalise_doc_number(match.group(0))
     return ""
 
 
-def _title(head: list[str]) -> str:
-    for i, line in enumerate(head):
-        if line.startswith("关于"):
-            parts = [line]
-            for nxt in head[i + 1 : i + 3]:
-                if "函" in parts[-1] or _SALUTATION.match(nxt):
-                    break
-                parts.append(nxt)
-            return re.sub(r"\s+", "", "".join(parts))
-    return ""
-
-
-def _kind(text: str) -> str:
-    if re.search(r"人大|代表|建议\d*号|号建议", text):
-        return RENDA
-    if re.search(r"政协|委员|提案", text):
-        return ZHENGXIE
-    return ""
-
-
-def _proposer(lines: list[str], title: str) -> str:
-    start = next((i for i, line in enumerate(lines) if title and line.startswith("关于")), 0)
-    for line in lines[start : start + 6]:
-        match = _SALUTATION.match(line)
-        if match and not match.group(1).startswith(("联系", "抄送")):
-            return match.group(1).strip()
-    return ""
+def _date(parts: LetterParts) -> tuple[int, int, int] | None:
+    """The signing date: a date standing alone near the end (not the 印发 line), else the page's
+    成文日期 (the date the letter was written; a page's 发布日期 is when it was put online)."""
+    lines = parts.lines
+    for line in lines[max(parts.body_start, len(lines) - _TAIL_LINES) :]:
+        date = parse_date(line)
+        if date:
+            return date
+    for fields in (parts.tail_fields, parts.fields):
+        date = parse_date(fields.get("成文日期"))
+        if date:
+            return date
+    return None
 
 
 def _co_handlers(opening: str) -> tuple[str, ...]:
@@ -107,62 +99,17 @@ def _co_handlers(opening: str) -> tuple[str, ...]:
     return ()
 
 
-def _date(lines: list[str]) -> tuple[str, int | None]:
-    """The signing date: a date standing alone near the end (not the 印发 line)."""
-    for line in reversed(lines[-12:]):
-        match = _DATE.fullmatch(line.strip())
-        if match:
-            y, m, d = (int(g) for g in match.groups())
-            return f"{y:04d}-{m:02d}-{d:02d}", y
-    return "", None
+def _contact(text: str, parts: LetterParts) -> str:
+    match = _CONTACT.search(text)
+    if match:
+        return match.group(1)
+    value = re.split(r"[、，,\s]*\d", parts.tail_fields.get("联系人"), maxsplit=1)[0]
+    return re.sub(r"\s+", "", value) if re.fullmatch(r"[\u4e00-\u9fa5·\s]{2,8}", value) else ""
 
 
-def _issuer(lines: list[str]) -> str:
-    tail = lines[-10:]
-    for i, line in enumerate(tail):
-        if _ISSUER.match(line) and not line.endswith("办公室") and not line.startswith(("抄送", "联系")):
-            nxt = tail[i + 1] if i + 1 < len(tail) else ""
-            if _DATE.fullmatch(nxt.strip()) or i == len(tail) - 1 or "感谢" in tail[i - 1]:
-                return line
-    for line in lines[:3]:
-        if line.endswith("文件"):
-            return line[: -len("文件")]
-    return ""
-
-
-def _non_letter_meta(lines: list[str]) -> LetterMeta:
-    """A document that is not a reply letter: split it into articles by their author lines."""
-    articles = find_articles(lines)
-    title = next((line for line in lines[:5] if not _PHOTO_CREDIT.search(line) and len(line) <= 40), "")
-    return LetterMeta(title=title, articles=tuple(articles))
-
-
-def find_articles(lines: list[str]) -> list[Article]:
-    """Articles of a page: each begins with its short title lines, then an author line."""
-    offsets = []
-    pos = 0
-    for line in lines:
-        offsets.append(pos)
-        pos += len(line) + 1
-    starts: list[tuple[int, str, str]] = []  # (line index where the article starts, title, author)
-    for i, line in enumerate(lines):
-        match = AUTHOR_LINE.match(line)
-        if not match or i == 0:
-            continue
-        first = i
-        while (
-            first > 0 and _is_heading_line(lines[first - 1]) and first > (starts[-1][0] + 1 if starts else 0)
-        ):
-            first -= 1
-        starts.append((first, lines[i - 1], f"{match.group(1)} {match.group(2)}"))
-    articles = []
-    for n, (first, title, author) in enumerate(starts):
-        end_line = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        start = offsets[first]
-        end = offsets[end_line] - 1 if end_line < len(lines) else pos - 1
-        articles.append(Article(title=title, author=author, start=start, end=end))
-    return articles
-
-
-def _is_heading_line(line: str) -> bool:
-    return len(line) <= 40 and not re.search(r"[。！？；]", line) and not _PHOTO_CREDIT.search(line)
+def _phone(text: str, parts: LetterParts) -> str:
+    match = _PHONE.search(text)
+    if match:
+        return re.sub(r"\s+", "", match.group(1))
+    digits = re.search(r"\d[\d\-－—]{4,}\d", parts.tail_fields.get("联系人"))
+    return digits.group(0) if digits else ""

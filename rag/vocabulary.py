@@ -19,8 +19,11 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 # What every refusal says (the answer text adds a full stop).
 NOT_FOUND = "已收录的答复函中未找到相关内容"
 
-# A 文号: issuer abbreviation, 〔year〕 in any bracket, serial number, 号 (渝科局函〔2022〕242号).
-DOC_NUMBER = re.compile(r"[\u4e00-\u9fa5]{1,10}[〔\[［(（【]\s*(\d{4})\s*[〕\]］)）】]\s*(\d+)\s*号")
+# A 文号: issuer abbreviation, 〔year〕 in any bracket, serial number (some print 第 before it), 号:
+# 渝科局函〔2022〕242号, 鄂建提复字[2023]116号, 本住建议字（2019）第33号.
+DOC_NUMBER = re.compile(
+    r"[\u4e00-\u9fa5]{1,10}[〔\[［(（【﹝]\s*(\d{4})\s*[〕\]］)）】﹞]\s*(第?)\s*(\d+)\s*号"
+)
 # A letter named by a number in a question: its 文号 serial or its proposal number ("121号答复函").
 LETTER_REF = re.compile(r"(\d{2,4})\s*号")
 _SERIAL = re.compile(r"(\d+)号$")
@@ -29,12 +32,13 @@ _MEMBER_TITLE = re.compile(r"(委员|代表)$")
 
 
 def normalise_doc_number(value: str) -> str:
-    """Write a 文号 with the official brackets: 渝科局函[2022]242号 -> 渝科局函〔2022〕242号."""
-    match = DOC_NUMBER.search(value.replace(" ", ""))
+    """Write a 文号 with the official brackets: 渝科局函[2022]242号 -> 渝科局函〔2022〕242号; a 第 before
+    the serial is kept as printed."""
+    match = DOC_NUMBER.search(re.sub(r"\s+", "", value))
     if not match:
         return value.strip()
     prefix = match.group(0)[: match.group(0).index(match.group(1)) - 1]
-    return f"{prefix}〔{match.group(1)}〕{match.group(2)}号"
+    return f"{prefix}〔{match.group(1)}〕{match.group(2)}{match.group(3)}号"
 
 
 def doc_number_serial(doc_number: str) -> str:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from rag.service import DafuService
 
 LETTERS = PROJECT_ROOT / "data" / "letters"
+# Real reply letters of other bodies with ground-truth metadata; outside the project, may be absent.
+OTHER_BUREAUS = PROJECT_ROOT.parent / "shared" / "corpora" / "other_bureaus"
 # The sample letter that states the 2023 revenue of the life-health industry (1588亿元).
 LETTER_001 = "001_49815bdeb399fae2"
 REVENUE_DOC_NUMBER = "温科提复〔2024〕126号"

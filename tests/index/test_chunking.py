@@ -126,3 +126,43 @@ def test_embedding_text_adds_topic_and_section() -> None:
 def test_too_small_chunk_size_is_refused() -> None:
     with pytest.raises(ValueError):
         Chunker(10)
+
+
+def _sections(text: str) -> dict[str, str]:
+    """Each line of the letter -> the section of the chunk that holds it."""
+    chunks = Chunker(60).split("t", text, extract_meta(text))
+    return {line: next(c.section for c in chunks if line in c.text) for line in text.split("\n")}
+
+
+def test_page_fields_and_the_opening_are_the_header_of_a_web_export() -> None:
+    text = clean_text(
+        "索引号: ABC/2023-00012 发布机构: 东林市农业局\n发布日期: 2023-06-02 成文日期: 2023-06-01\n"
+        "东林市农业局关于市七届人大二次会议第21号建议的答复\n王海代表:\n"
+        "您提出的《关于发展乡村旅游的建议》收悉,现答复如下:\n一、总体情况\n全市乡村旅游发展较快。\n"
+        "下一步,我们将继续推进。\n感谢您对农业工作的关心和支持!\n东林市农业局\n2023年6月1日"
+    )
+    sections = _sections(text)
+    for line in text.split("\n")[:5]:
+        assert sections[line] == "来文", line
+    assert sections["全市乡村旅游发展较快。"] == "一、总体情况"
+    assert sections["下一步,我们将继续推进。"] == "一、总体情况 > 下一步"
+    assert sections["感谢您对农业工作的关心和支持!"] == "结语"
+    assert sections["2023年6月1日"] == "落款"
+
+
+def test_an_excerpt_without_salutation_or_收悉_has_a_body() -> None:
+    text = "对区政协五届二次会议第7号提案的答复\n2024-09-12 09:30\n来源:某区\n一、关于课后服务\n(一)服务时间。已延长至18:00。"
+    sections = _sections(text)
+    assert sections["来源:某区"] == "来文"
+    assert sections["(一)服务时间。已延长至18:00。"] == "一、关于课后服务 > (一)服务时间"
+
+
+def test_a_letter_run_into_one_line_is_cut_at_its_opening_and_sections() -> None:
+    text = clean_text(
+        "关于某事的答复\n高飞委员:您的提案收悉,现答复如下:全区已建成公园12个。一、建设情况今年新建3个。二、下一步打算继续建设。"
+    )
+    sections = _sections(text)
+    assert sections["高飞委员:您的提案收悉,现答复如下:"] == "来文"
+    assert sections["全区已建成公园12个。"] == "正文"
+    assert sections["一、建设情况今年新建3个。"].startswith("一、建设情况")
+    assert sections["二、下一步打算继续建设。"].startswith("二、下一步打算")

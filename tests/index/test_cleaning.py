@@ -110,3 +110,29 @@ def test_read_paths_agree(tmp_path: Path) -> None:
     paragraphs = [p for p in raw.split("\n") if p.strip()]
     docx_text = clean_text(read_text(Path("003.docx"), docx_bytes(paragraphs)))
     assert docx_text == clean_text(raw)
+
+
+def test_digits_masked_by_a_reprint_are_kept() -> None:
+    raw = "您提出的提案(第**号)已收悉。****年新增配置AED共***台,每万人*台。"
+    assert clean_text(raw) == raw
+
+
+def test_page_fields_and_headings_are_never_glued() -> None:
+    raw = (
+        "索 引 号 1585729837/abc/2021-0000041 发布机构 东林市工业和信息化局\n"
+        "成文日期 2021-10-22 发布日期 2021-10-22\n"
+        "东林市工业和信息化局关于市十九届人大六次会议第60号建议的答复\n"
+        "王海代表：\n"
+        "您提出的建议收悉，现答复如下：\n"
+    )
+    assert clean_text(raw).split("\n") == [line for line in raw.split("\n") if line]
+
+
+def test_a_run_on_export_is_cut_after_the_opening_and_before_its_sections() -> None:
+    raw = "高飞委员:您的提案收悉,现答复如下:全区已建成公园12个。一、建设情况今年新建3个。三、不是第二节。二、打算继续建设。"
+    assert clean_text(raw).split("\n") == [
+        "高飞委员:您的提案收悉,现答复如下:",
+        "全区已建成公园12个。",
+        "一、建设情况今年新建3个。三、不是第二节。",
+        "二、打算继续建设。",
+    ]

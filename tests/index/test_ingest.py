@@ -69,6 +69,26 @@ def test_a_changed_file_replaces_its_chunks_everywhere(
     assert len(writable_service.lexical) == sum(d.chunks for d in writable_service.documents())
 
 
+def test_a_letter_read_differently_is_reindexed(
+    writable_service: DafuService, counting: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same text, but the reader now finds other metadata: the stored version is stale."""
+    import index.ingest
+
+    letter = LETTERS / f"{LETTER_001}.txt"
+    old_version = writable_service.store.versions()[LETTER_001]
+    read = index.ingest.extract_meta
+    monkeypatch.setattr(
+        index.ingest, "extract_meta", lambda text: read(text).model_copy(update={"issuer": "某某局"})
+    )
+
+    report = writable_service.ingest([letter])
+
+    assert report.updated == [LETTER_001] and counting.calls == 1
+    assert writable_service.store.versions()[LETTER_001] != old_version
+    assert writable_service.document(LETTER_001).meta.issuer == "某某局"
+
+
 def test_delete_removes_a_document_from_every_index(writable_service: DafuService) -> None:
     svc = writable_service
     svc.delete(LETTER_001)
