@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import re
 
+from index.dates import parse_date
+from index.pagefields import is_field_line
 from rag.types import Article, LetterMeta
 
 # "王秦 江苏省科学技术厅党组书记、厅长": a name, then an office of a province, city or county.
 AUTHOR_LINE = re.compile(r"^([\u4e00-\u9fa5]{2,4}) (\S*?(?:省|市|区|县|自治区)\S*(?:厅|局|委|院|部)\S*)$")
 _PHOTO_CREDIT = re.compile(r"(供图|摄影|摄)$")
+_SECTION = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d))")
 
 
 def non_letter_meta(lines: list[str]) -> LetterMeta:
     """A document that is not a reply letter: its title, and its articles by their author lines."""
     articles = find_articles(lines)
-    title = next((line for line in lines[:5] if not _PHOTO_CREDIT.search(line) and len(line) <= 40), "")
+    title = next((line for line in lines[:5] if _is_title(line)), "")
     return LetterMeta(title=title, articles=tuple(articles))
+
+
+def _is_title(line: str) -> bool:
+    """A page's title: a short line that is no sentence, section heading, page field or date."""
+    return (
+        len(line) <= 40
+        and not _PHOTO_CREDIT.search(line)
+        and not re.search(r"[。！？；，,:：]", line)
+        and not _SECTION.match(line)
+        and not is_field_line(line)
+        and parse_date(line) is None
+    )
 
 
 def find_articles(lines: list[str]) -> list[Article]:

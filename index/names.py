@@ -13,6 +13,7 @@ _THANKED = re.compile(r"感谢\s*([\u4e00-\u9fa5·、]{2,24}?(?:等\d+名)?(?:�
 _HEADING_NAME = re.compile(r"关于([\u4e00-\u9fa5·、]{2,24}?(?:委员|代表))[《“]")
 _NOT_A_PERSON = re.compile(r"[您你们各位全体广大]")
 _HEADING_ISSUER = re.compile(rf"^(?:\d{{4}}年度?)?(?P<org>{ORG_NAME})\s*(?:关于|对)")
+_ANSWERING_BODY = re.compile(r"[\u4e00-\u9fa5]{2,30}(?:局|厅|委员会|委|人民政府|政府)")
 # A reprint's breadcrumb before the name: "某省某市" + "某市某区卫生健康局" -> the second.
 _PLACE_MARK = "省市区县州盟旗"
 
@@ -96,8 +97,10 @@ def issuer(parts: LetterParts) -> str:
         value = re.sub(r"\s+", "", fields.get(label))
         if value and not re.search(r"\d", value):
             return value
+    # A page's 来源 may be the bureau or whoever put the page online (a newspaper, a publicity office):
+    # only the name of a body that answers proposals is taken.
     value = re.sub(r"\s+", "", parts.fields.get("来源"))
-    return value if re.fullmatch(ORG_NAME, value) else ""
+    return value if _ANSWERING_BODY.fullmatch(value) else ""
 
 
 def _without_breadcrumb(name: str) -> str:

@@ -315,6 +315,11 @@ SHAPES: dict[str, tuple[str, dict[str, object]]] = {
         "现答复如下:****年全区新建口袋公园**个。",
         {"proposal_number": "", "year": None, "date": "", "doc_number": "", "proposer": "高飞委员"},
     ),
+    "the page's source is a publicity office, not the issuer": (
+        "关于对东湖区政协二届三次会议第5号提案的答复\n更新日期:2025-07-10 信息来源:东湖区政务公开办\n"
+        "杨林委员:\n您提出的提案收悉,现答复如下:\n已经办理。",
+        {"issuer": "", "year": None, "proposal_number": "5", "kind": "政协提案"},
+    ),
     "nothing says which kind of proposal": (
         "关于某事的答复\n李华:\n您的来信收悉,现答复如下:\n已经办理。",
         {"kind": "", "proposer": "李华", "proposal_number": "", "issuer": "", "year": None},
@@ -339,3 +344,9 @@ def test_a_document_cited_in_the_opening_is_not_the_letters_number() -> None:
     raw = "张明委员:\n您的提案收悉,根据《某某办法》(东政发〔2021〕3号),现答复如下:\n已经办理。"
     meta = extract_meta(clean_text(raw))
     assert meta.doc_number == "" and meta.year is None
+
+
+def test_a_fragment_without_a_letters_head_takes_no_body_line_as_title() -> None:
+    raw = "一、基本情况\n全县共有乡村医生310名。\n二、下一步打算\n继续加强培训。"
+    meta = extract_meta(clean_text(raw))
+    assert meta.title == "" and meta.kind == "" and meta.year is None
