@@ -11,7 +11,9 @@ from rag.types import Article, LetterMeta
 # "王秦 江苏省科学技术厅党组书记、厅长": a name, then an office of a province, city or county.
 AUTHOR_LINE = re.compile(r"^([\u4e00-\u9fa5]{2,4}) (\S*?(?:省|市|区|县|自治区)\S*(?:厅|局|委|院|部)\S*)$")
 _PHOTO_CREDIT = re.compile(r"(供图|摄影|摄)$")
-_SECTION = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d))")
+_SECTION = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[、.．](?!\d))"
+)
 
 
 def non_letter_meta(lines: list[str]) -> LetterMeta:

@@ -88,7 +88,8 @@ def split_letter(lines: list[str]) -> LetterParts:
     opening = _opening(lines, head, salutation)
     last_header = next((i for i in (opening, salutation) if i is not None), None)
     if last_header is None:
-        heading = _heading(lines, _first_body_line(lines, 0, head) or head)
+        first_body = _first_body_line(lines, 0, head)
+        heading = _heading(lines, head if first_body is None else first_body)
     else:
         heading = _heading(lines, last_header)
     body_start = _body_start(lines, head, last_header, heading)

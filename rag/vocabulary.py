@@ -50,3 +50,20 @@ def doc_number_serial(doc_number: str) -> str:
 def person_name(proposer: str) -> str:
     """A proposer without the member title: 张勇代表 -> 张勇; a committee stays as it is."""
     return _MEMBER_TITLE.sub("", proposer)
+
+
+_SEVERAL = re.compile(r"[、，,；;]")
+_HOW_MANY = re.compile(r"等\s*\d+\s*[名位人]$")
+_DELEGATION = re.compile(r"^\S*?代表团")
+
+
+def person_names(proposer: str) -> tuple[str, ...]:
+    """Each proposer of a proposer field, without titles: 周红委员、陈亮委员 -> (周红, 陈亮);
+    某县代表团钱伟等4名代表 -> (钱伟,); a committee stays as it is (民盟市委会,)."""
+    names = []
+    for part in _SEVERAL.split(proposer.removeprefix("尊敬的")):
+        name = _HOW_MANY.sub("", _MEMBER_TITLE.sub("", part.strip()))
+        name = _DELEGATION.sub("", name) or name
+        if name:
+            names.append(name)
+    return tuple(names)
