@@ -23,7 +23,12 @@ _CO_HANDLERS = (
     re.compile(r"汇总(.{2,80}?)(?:的)?会办意见"),
     re.compile(r"会同(.{2,60}?)(?:认真|共同|进行|研究)"),
     re.compile(r"会办单位[：:]\s*([^。\n]{2,80})"),
+    re.compile(r"(?:经|由)(?:我[局委厅办])?与(.{2,60}?)(?:共同|联合|协同)(?:研究|办理)"),
 )
+# Names of a list; 和 joins two bodies only after a body's name (not in 市规划和自然资源局).
+_LIST = re.compile(r"[、，,及]|(?<=[局委厅办院府部])和")
+# "多部门", "相关单位": no name of a body.
+_VAGUE = re.compile(r"^(?:多|各|相关|有关|其他)")
 _CONTACT = re.compile(r"联系人[：:]\s*([\u4e00-\u9fa5·]{2,6})")
 _PHONE = re.compile(r"(?:联系)?电话[：:]\s*([\d\-－—\s,，、]{5,40}\d)")
 # How near the end a signing date may stand.
@@ -94,8 +99,10 @@ def _co_handlers(opening: str) -> tuple[str, ...]:
     for pattern in _CO_HANDLERS:
         match = pattern.search(opening)
         if match:
-            names = re.split(r"[、，,和及]", match.group(1))
-            return tuple(n.strip() for n in names if len(n.strip()) >= 2)
+            names = [n.strip() for n in _LIST.split(match.group(1))]
+            names = [n for n in names if len(n) >= 2 and not _VAGUE.match(n)]
+            if names:
+                return tuple(names)
     return ()
 
 
