@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
 from api import errors
+from api.auth import require_api_key
 from api.deps import ServiceDep
-from api.routes import ask, documents, draft
+from api.routes import ask, chat, completions, documents, draft
 from api.schemas import Health
 from rag.service import DafuService, build_service
 from rag.settings import Settings, get_settings
@@ -30,9 +31,8 @@ def create_app(
     app = FastAPI(title="dafu 答复", version="0.1.0", lifespan=lifespan)
     app.state.service = service
     errors.install(app)
-    app.include_router(ask.router)
-    app.include_router(documents.router)
-    app.include_router(draft.router)
+    for router in (ask.router, documents.router, draft.router, chat.router, completions.router):
+        app.include_router(router, dependencies=[Depends(require_api_key)])
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     def healthz(svc: ServiceDep) -> Health:

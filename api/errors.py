@@ -1,4 +1,5 @@
-"""Domain errors to HTTP status codes, once. Bodies are ``{"detail": "<what to do>"}``."""
+"""Domain errors to HTTP status codes, once. Bodies are ``{"detail": "<what to do>"}``; under the
+OpenAI-compatible paths they also carry OpenAI's ``{"error": {"message", "type", "code"}}``."""
 
 from __future__ import annotations
 
@@ -13,13 +14,20 @@ STATUS = {
     errors.UnreadableFile: 422,
     errors.FileTooLarge: 413,
     errors.DocumentNotFound: 404,
+    errors.ConversationNotFound: 404,
+    errors.NotAuthorized: 401,
     errors.LLMUnavailable: 503,
     errors.ModelNotFound: 500,
 }
+OPENAI_PATHS = ("/v1/chat/completions", "/v1/models")
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.DafuError)
-    async def _dafu_error(_request: Request, exc: errors.DafuError) -> JSONResponse:
+    async def _dafu_error(request: Request, exc: errors.DafuError) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 500)
-        return JSONResponse(status_code=status, content={"detail": str(exc), "error": type(exc).__name__})
+        content: dict[str, object] = {"detail": str(exc), "error": type(exc).__name__}
+        if request.url.path in OPENAI_PATHS:
+            content["error"] = {"message": str(exc), "type": type(exc).__name__, "code": status}
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(status_code=status, content=content, headers=headers)

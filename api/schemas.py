@@ -18,6 +18,10 @@ class AskRequest(BaseModel):
     )
     filters: Filters | None = None
     mode: Literal["extractive", "llm"] = "extractive"
+    stream: bool = Field(
+        default=False,
+        description="Server-sent events: `delta` events with pieces of the text, then one `answer` event.",
+    )
 
 
 class AskResponse(BaseModel):

@@ -14,8 +14,9 @@ from rich.table import Table
 
 from eval import compare as comparing
 from eval import drcd, report
+from eval.conversations import load_conversations
 from eval.datasets import DEFAULT_DRCD, load_drcd, load_letters
-from eval.suite import SetResult, letters_service, run_drcd, run_letters
+from eval.suite import SetResult, letters_service, run_conversations, run_drcd, run_letters
 from rag.settings import PROJECT_ROOT, get_settings
 
 console = Console()
@@ -41,7 +42,11 @@ def _progress(label: str) -> Iterator[Any]:
 
 @click.command("eval")
 @click.option(
-    "--set", "which", type=click.Choice(["letters", "drcd", "all"]), default="all", show_default=True
+    "--set",
+    "which",
+    type=click.Choice(["letters", "conversations", "drcd", "all"]),
+    default="all",
+    show_default=True,
 )
 @click.option("--chunk-size", type=int, default=None, help="Chunk size of the indexes built for the run.")
 @click.option("--limit", type=int, default=None, help="Only the first N questions of each set.")
@@ -75,9 +80,16 @@ def eval_cmd(
     if chunk_size:
         settings = settings.model_copy(update={"chunk_size": chunk_size})
     sets: list[SetResult] = []
-    if which in ("letters", "all"):
-        with letters_service(settings) as service, _progress("letters") as progress:
-            sets.append(run_letters(service, load_letters(), quick=quick, limit=limit, progress=progress))
+    if which in ("letters", "conversations", "all"):
+        with letters_service(settings) as service:
+            if which != "conversations":
+                with _progress("letters") as progress:
+                    sets.append(
+                        run_letters(service, load_letters(), quick=quick, limit=limit, progress=progress)
+                    )
+            with _progress("conversations") as progress:
+                conversations = load_conversations(corpus="letters")[:limit]
+                sets.append(run_conversations(service, conversations, progress=progress))
     if which in ("drcd", "all"):
         if not drcd_path.exists():
             console.print(
@@ -118,7 +130,7 @@ def eval_cmd(
 
 def _per_type_table(per_type: dict[str, dict[str, Any]]) -> Table:
     types = sorted({t for v in per_type.values() for t in v})
-    table = Table("config", *types, title="answer accuracy by type (n)")
+    table = Table("config", *types, title="answer accuracy by type (n; conversations: follow-ups by kind)")
     for config, values in per_type.items():
         table.add_row(
             config, *(f"{values[t]['acc']:.2f} ({values[t]['n']})" if t in values else "—" for t in types)

@@ -48,6 +48,8 @@ def load_letters(path: Path = LETTERS_QA) -> Corpus:
         if not line.strip():
             continue
         row = json.loads(line)
+        if row.get("needs_review"):  # exported 👎 feedback whose gold and facts are not corrected yet
+            continue
         questions.append(
             Question(
                 id=row["id"],

@@ -11,14 +11,14 @@ from typing import Any
 
 from rich.table import Table
 
-from eval.summary import DRCD_ANSWERS, LATENCY, LETTER_ANSWERS, RETRIEVAL
+from eval.summary import CONVERSATION, DRCD_ANSWERS, LATENCY, LETTER_ANSWERS, RETRIEVAL
 
-CHART_METRICS = ("recall@5", "mrr@10", "ndcg@10", "answer_acc", "refusal_acc", "em", "f1")
+CHART_METRICS = ("recall@5", "mrr@10", "ndcg@10", "answer_acc", "refusal_acc", "em", "f1", "follow_up_acc")
 
 
 def columns(summary: dict[str, dict[str, float | None]]) -> list[str]:
     present = {m for metrics in summary.values() for m, v in metrics.items() if v is not None}
-    return [m for m in (*RETRIEVAL, *LETTER_ANSWERS, *DRCD_ANSWERS, *LATENCY) if m in present]
+    return [m for m in (*RETRIEVAL, *LETTER_ANSWERS, *DRCD_ANSWERS, *CONVERSATION, *LATENCY) if m in present]
 
 
 def fmt(metric: str, value: float | None) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eval import conversations as chats
 from eval import drcd
 from eval.baseline import LlamaIndexBaseline
 from eval.datasets import Corpus
@@ -114,4 +115,24 @@ def run_drcd(
     return SetResult(
         name=corpus.name, configs=[c.name for c in configs], questions=len(questions),
         summary=summarize(results), results=results, notes=notes,
+    )  # fmt: skip
+
+
+def run_conversations(
+    service: DafuService,
+    conversations: list[chats.Conversation],
+    *,
+    name: str = "conversations",
+    progress: Progress | None = None,
+) -> SetResult:
+    """Every conversation held with the service (``chat``) and, turn by turn, without history."""
+    results = chats.run(service, conversations, progress)
+    turns = sum(len(c.turns) for c in conversations)
+    notes = [
+        f"{len(conversations)} conversations, {turns} turns, {turns - len(conversations)} follow-ups; "
+        "chat = follow-ups resolved against the earlier turns, no-history = every turn asked alone."
+    ]
+    return SetResult(
+        name=name, configs=["chat", "no-history"], questions=turns, summary=chats.summarize(results),
+        results=results, notes=notes, per_type=chats.per_kind(results),
     )  # fmt: skip

@@ -20,6 +20,7 @@ RETRIEVAL = ("recall@1", "recall@5", "recall@20", "mrr@10", "ndcg@10")
 LETTER_ANSWERS = ("answer_acc", "refusal_acc", "false_refusal", "citation_exact", "citation_chars")
 DRCD_ANSWERS = ("em", "f1")
 LATENCY = ("context_chars", "p50_ms", "p95_ms")
+CONVERSATION = ("turn1_acc", "turn2_acc", "turn3_acc", "follow_up_acc", "follow_up_refusal_acc")
 
 
 def summarize(results: Sequence[QuestionResult]) -> dict[str, dict[str, float | None]]:

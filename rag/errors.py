@@ -33,3 +33,11 @@ class LLMUnavailable(DafuError):
 
 class ModelNotFound(DafuError):
     """A configured model is not present on this machine (nothing is ever downloaded)."""
+
+
+class ConversationNotFound(DafuError):
+    """No conversation (or turn) with the given id is stored."""
+
+
+class NotAuthorized(DafuError):
+    """A request without the API key the server requires."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -24,6 +24,11 @@ from rag.ask.particulars import ParticularsAnswerer
 from rag.ask.policy import MODES, AnswerPolicy
 from rag.ask.question import Question, QuestionParser
 from rag.ask.retrieval import DenseRetriever, FusionWeights, HybridRetriever, LexicalRetriever, Retriever
+from rag.chat.condense import LLMCondenser
+from rag.chat.conversations import Chats, source_answer
+from rag.chat.followup import FollowUpResolver
+from rag.chat.model import Conversation, Feedback, Resolved, Turn
+from rag.chat.store import ConversationStore, new_id
 from rag.draft.drafter import Drafter
 from rag.draft.model import Draft
 from rag.draft.proposal import parse_proposal
@@ -54,6 +59,7 @@ class DafuService:
         policy: AnswerPolicy,
         drafter: Drafter,
         dense: DenseRetriever,
+        chats: Chats,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -65,6 +71,7 @@ class DafuService:
         self.policy = policy
         self.drafter = drafter
         self._dense = dense
+        self.chats = chats
         self._write_lock = threading.Lock()
         self._last_refresh = time.monotonic()
 
@@ -90,6 +97,22 @@ class DafuService:
         parsed = self._parse(question, "问题")
         hits = self._retriever(retrieval).retrieve(parsed, top_k or self.settings.top_k, filters)
         return self.policy.answer(parsed, hits, mode)
+
+    def ask_stream(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        mode: str = "extractive",
+        retrieval: str = "hybrid",
+    ) -> Iterator[str | Answer]:
+        """``ask`` with the answer's text in pieces as it is written (LLM mode), then the ``Answer``
+        (citation checks applied to the whole text). Bad input and an unreachable model raise here."""
+        if mode not in MODES:
+            raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
+        parsed = self._parse(question, "问题")
+        hits = self._retriever(retrieval).retrieve(parsed, top_k or self.settings.top_k, filters)
+        return self.policy.stream(parsed, hits, mode)
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         """The offline answer to a question from passages already retrieved (the eval answers on the
@@ -117,7 +140,91 @@ class DafuService:
         parsed = parse_proposal(proposal, max_chars=self.settings.max_proposal_chars, **fields)
         return self.drafter.draft(parsed, top_k or self.settings.top_k, mode)
 
-    def _parse(self, text: str, what: str) -> Question:
+    # -- conversations ---------------------------------------------------------------------------
+    def chat(
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        *,
+        history: Sequence[tuple[str, str]] | None = None,
+        mode: str = "extractive",
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        retrieval: str = "hybrid",
+    ) -> Turn:
+        """One turn of a conversation: a follow-up is resolved against the previous turns (of the stored
+        conversation ``conversation_id``, or ``history`` — earlier (question, answer) pairs — when a new
+        one starts) and the turn is stored.
+        The returned turn's ``resolved`` is the standalone question that was answered."""
+        *_, turn = self.chat_stream(
+            question, conversation_id, history=history, mode=mode, top_k=top_k, filters=filters,
+            retrieval=retrieval,
+        )  # fmt: skip
+        assert isinstance(turn, Turn)
+        return turn
+
+    def chat_stream(
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        *,
+        history: Sequence[tuple[str, str]] | None = None,
+        mode: str = "extractive",
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        retrieval: str = "hybrid",
+    ) -> Iterator[Resolved | str | Turn]:
+        """``chat`` as events: the question as understood (``Resolved``), the answer's text in pieces,
+        then the stored ``Turn``. Bad input, an unknown conversation and an unreachable model raise
+        here, before anything is streamed."""
+        if mode not in MODES:
+            raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
+        text = self._text(question, "问题")
+        conversation_id, new, previous = self.chats.history(conversation_id, history)
+        self.refresh()
+        resolution = self.chats.resolve(text, previous)
+        events: Iterator[str | Answer]
+        if resolution.source_of is not None:
+            answer = source_answer(resolution.source_of)
+            events = iter([answer.answer, answer])
+        else:
+            hits = self._retriever(retrieval).retrieve(
+                resolution.question, top_k or self.settings.top_k, filters or resolution.filters
+            )
+            events = self.policy.stream(resolution.question, hits, mode)
+        turn_id = new_id()
+        resolved = Resolved(
+            conversation_id=conversation_id, turn_id=turn_id, question=text, resolved=resolution.text,
+            resolved_by=resolution.how,
+        )  # fmt: skip
+
+        def recorded() -> Iterator[Resolved | str | Turn]:
+            yield resolved
+            for event in events:
+                if isinstance(event, Answer):
+                    yield self.chats.record(conversation_id, new, turn_id, text, resolution, event)
+                else:
+                    yield event
+
+        return recorded()
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        return self.chats.store.conversation(conversation_id)
+
+    def rate(self, turn_id: str, rating: int, comment: str = "") -> Feedback:
+        """👍 (1) or 👎 (-1) on an answer, with an optional comment; rating again replaces it."""
+        if rating not in (1, -1):
+            raise InvalidInput("评价只能是 1（有用）或 -1（没用）。")
+        comment = (comment or "").strip()
+        if len(comment) > self.settings.max_question_chars:
+            raise InvalidInput(f"评价说明过长（上限 {self.settings.max_question_chars} 字），请精简后重试。")
+        return self.chats.store.rate(turn_id, rating, comment)
+
+    def feedback(self) -> list[Feedback]:
+        """Every rated answer, oldest first."""
+        return self.chats.store.feedback()
+
+    def _text(self, text: str, what: str) -> str:
         text = (text or "").strip()
         if not text:
             raise InvalidInput(f"{what}不能为空，请输入要查询的内容。")
@@ -126,6 +233,10 @@ class DafuService:
                 f"{what}过长（{len(text)} 字，上限 {self.settings.max_question_chars} 字）。请精简后重试；"
                 "起草答复请使用“起草”功能。"
             )
+        return text
+
+    def _parse(self, text: str, what: str) -> Question:
+        text = self._text(text, what)
         self.refresh()
         return self.parser.parse(text)
 
@@ -206,11 +317,18 @@ def build_service(
         ParticularsAnswerer(store.get_document),
         LLMAnswerer(llm) if llm is not None else None,
     )
+    condense = llm is not None and settings.chat_condense in ("auto", "llm")
+    chats = Chats(
+        ConversationStore(settings.chat_path),
+        FollowUpResolver(parser.parse, letters),
+        LLMCondenser(llm, letters) if llm is not None and condense else None,
+        window=settings.chat_window,
+    )
     drafter = Drafter(
         hybrid, parser.parse, store, embedder, letters,
         issuer=settings.issuer, closing=settings.draft_closing, llm=llm,
     )  # fmt: skip
     return DafuService(
         settings, embedder=embedder, store=store, lexical=lexical, ingestor=ingestor, retrievers=retrievers,
-        parser=parser, policy=policy, drafter=drafter, dense=dense,
+        parser=parser, policy=policy, drafter=drafter, dense=dense, chats=chats,
     )  # fmt: skip

@@ -58,6 +58,17 @@ class Settings(BaseSettings):
         description="The closing sentence of a drafted reply; {addressee} is the proposer.",
     )
     max_upload_bytes: int = 20 * 1024 * 1024
+    api_key: str | None = Field(
+        default=None,
+        description="When set, every /v1 request must send `Authorization: Bearer <key>`; empty = open API.",
+    )
+    chat_window: int = Field(
+        default=6, ge=1, le=50, description="Previous turns a follow-up question is resolved against."
+    )
+    chat_condense: str = Field(
+        default="auto",
+        description="How follow-ups become standalone questions: auto (the LLM when one is configured, else rules) | rules | llm.",
+    )
 
     @property
     def chroma_path(self) -> Path:
@@ -66,6 +77,11 @@ class Settings(BaseSettings):
     @property
     def lexical_path(self) -> Path:
         return self.data_dir / "lexical"
+
+    @property
+    def chat_path(self) -> Path:
+        """Conversations and feedback (SQLite)."""
+        return self.data_dir / "chat.sqlite3"
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,19 @@ def make_question(text: str, letters: Sequence[tuple[str, LetterMeta]] = ()) -> 
     return QuestionParser(lambda: list(letters)).parse(text)
 
 
+def sample_catalogue() -> list[tuple[str, LetterMeta]]:
+    """(doc_id, metadata) of the sample letters with a 文号, read as ingestion reads them."""
+    from index.cleaning import clean_text
+    from index.metadata import extract_meta
+
+    out = []
+    for path in sorted(LETTERS.glob("*.txt")):
+        meta = extract_meta(clean_text(path.read_text(encoding="utf-8")))
+        if meta.doc_number:
+            out.append((path.stem, meta))
+    return out
+
+
 def serve_env(data_dir: Path) -> dict[str, str]:
     """Environment of a ``dafu serve`` process under test: its own data dir, offline, no LLM."""
     env = {
@@ -225,6 +238,32 @@ class FakeLLM:
     def respond(self, status: int, body: Any, delay: float = 0) -> None:
         self.replies.append((status, body, delay))
 
+    def stream(self, pieces: Sequence[str], *, delay: float = 0, cut: bool = False) -> None:
+        """A ``stream: true`` reply: one chunk per piece in OpenAI's format, then ``data: [DONE]``
+        (``cut``: the connection drops before it)."""
+        self.replies.append((200, Streamed(tuple(pieces), cut), delay))
+
+
+@dataclass(frozen=True)
+class Streamed:
+    pieces: tuple[str, ...]
+    cut: bool = False
+
+    def events(self) -> Iterator[bytes]:
+        yield b'data: {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant"}}]}\n\n'
+        for piece in self.pieces:
+            chunk = {
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {"content": piece}}],
+            }
+            yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
+        if not self.cut:
+            done = {
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
+            yield f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode()
+
 
 @contextmanager
 def fake_llm_server() -> Iterator[FakeLLM]:
@@ -250,6 +289,14 @@ def fake_llm_server() -> Iterator[FakeLLM]:
                 self._send(404, {"error": "not found"})
 
         def _send(self, status: int, payload: Any) -> None:
+            if isinstance(payload, Streamed):
+                self.send_response(status)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                for data in payload.events():
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                return
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             try:
                 self.send_response(status)

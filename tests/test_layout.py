@@ -107,12 +107,29 @@ def test_answering_drafting_and_models_stay_apart() -> None:
     }
 
 
+def test_conversations_sit_above_answering() -> None:
+    """rag.chat resolves follow-ups with the question parser and the chat model; answering, retrieval
+    and models know nothing of conversations."""
+    allowed = ("rag.chat", "rag.ask", "rag.llm")
+    for name, imports in GRAPH.items():
+        if _inside(name, "rag.chat"):
+            outside = {m for m in imports if not any(_inside(m, p) for p in allowed)}
+            assert outside <= KERNEL, (name, outside - KERNEL)
+        if any(_inside(name, p) for p in ("rag.ask", "rag.llm", "rag.draft", "index")):
+            assert not {m for m in imports if _inside(m, "rag.chat")}, name
+    # The conversation types are the leaf of the package.
+    assert {m for m in GRAPH["rag.chat.model"] if _inside(m, "rag.chat")} <= {"rag.chat"}
+
+
 def test_clients_use_the_service_not_its_parts() -> None:
-    """api, ui and eval reach answering and retrieval only through rag.service."""
+    """api, ui and eval reach answering, retrieval and conversations only through rag.service; of
+    rag.chat they may use the result types (rag.chat.model)."""
     for name, imports in GRAPH.items():
         if any(_inside(name, p) for p in ("api", "ui", "eval")):
             parts = {m for m in imports if _inside(m, "rag.ask")}
             assert parts == set(), (name, parts)
+            chat = {m for m in imports if _inside(m, "rag.chat") and m not in ("rag.chat", "rag.chat.model")}
+            assert chat == set(), (name, chat)
 
 
 def test_a_question_is_parsed_for_letters_in_one_place() -> None:

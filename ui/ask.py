@@ -1,15 +1,18 @@
-"""The 问答 (Ask) and 检索 (Search) tabs: answers with clickable citations, ranked passages."""
+"""The 问答 (Ask) and 检索 (Search) tabs: a conversation with clickable citations, ranked passages."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
 
+from rag.chat.model import Resolved, Turn
 from rag.types import Filters
 from ui import render
 from ui.common import (
     ALL,
+    CONVERSATION_JS,
     KINDS,
     VIEWER_HINT,
     ServiceGetter,
@@ -64,46 +67,116 @@ class FilterRow:
 
 
 def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Radio]:
+    """A conversation: every turn stays on screen with its citations (clickable to the highlighted
+    passage) and 👍/👎; a follow-up is understood against the earlier turns; 新对话 starts over."""
     with gr.Tab("问答", id="ask") as tab:
-        with gr.Row(equal_height=True):
-            question = gr.Textbox(
-                label="问题",
-                placeholder="例如：中国眼谷引进注册企业多少家？",
-                lines=2,
-                max_lines=6,
-                scale=5,
-                min_width=300,
-                elem_id="ask-question",
-            )
-            submit = gr.Button("提问", variant="primary", scale=1, min_width=100, elem_id="ask-submit")
-        filters = FilterRow()
-        mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="回答方式", visible=False)
-        gr.Examples(EXAMPLES, inputs=question, label="示例问题")
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
-                answer = clickable("ask-answer")
+                answer = gr.HTML(
+                    render.conversation_html([])[0], elem_id="ask-answer", js_on_load=CONVERSATION_JS
+                )
+                with gr.Row(visible=False, elem_id="ask-feedback") as comment_row:
+                    comment = gr.Textbox(
+                        label="补充说明（可选）",
+                        placeholder="例如：数字不对，应为…",
+                        scale=4,
+                        elem_id="ask-comment",
+                    )
+                    send = gr.Button("提交说明", scale=1, min_width=100, elem_id="ask-comment-submit")
+                feedback_status = gr.HTML("", elem_id="ask-feedback-status")
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        label="问题",
+                        placeholder="例如：中国眼谷引进注册企业多少家？（可以接着追问）",
+                        lines=2,
+                        max_lines=6,
+                        scale=5,
+                        min_width=240,
+                        elem_id="ask-question",
+                    )
+                    with gr.Column(scale=1, min_width=100):
+                        submit = gr.Button("提问", variant="primary", elem_id="ask-submit")
+                        restart = gr.Button("新对话", variant="secondary", elem_id="ask-new")
+                filters = FilterRow()
+                mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="回答方式", visible=False)
+                gr.Examples(EXAMPLES, inputs=question, label="示例问题")
             with gr.Column(scale=1, min_width=320):
                 letter = viewer("ask-letter")
+        conversation = gr.State("")  # its id, once the first answer is stored
+        turns = gr.State([])  # render.TurnView per answered turn
         targets = gr.State([])
+        rated = gr.State(-1)  # the turn whose rating a comment explains
 
     def ask(
-        q: str, year: str, kind: str, doc_number: str, mode_label: str | None
-    ) -> tuple[str, list[render.Target], str]:
+        q: str, year: str, kind: str, doc_number: str, mode_label: str | None, cid: str, done: list[Any]
+    ) -> Iterator[tuple[Any, ...]]:
+        def frame(pending: str = "", **changes: Any) -> tuple[Any, ...]:
+            html, found = render.conversation_html(done, pending)
+            return (html, found, changes.get("cid", cid), done, changes.get("question", gr.update()))
+
         try:
-            result = need(get_service).ask(
-                q, filters=_filters(year, kind, doc_number), mode=MODES.get(mode_label or "", "extractive")
-            )
+            events = need(get_service).chat_stream(
+                q, cid or None, mode=MODES.get(mode_label or "", "extractive"),
+                filters=_filters(year, kind, doc_number),
+            )  # fmt: skip
+            understood, text = "", ""
+            yield frame(render.pending_html(q))
+            for event in events:
+                if isinstance(event, Resolved):
+                    understood = event.resolved
+                elif isinstance(event, Turn):
+                    done = [*done, render.turn_view(event)]
+                    yield frame(cid=event.conversation_id, question="")
+                    return
+                else:
+                    text += event
+                yield frame(render.pending_html(q, understood, text))
         except Exception as exc:
-            return render.notice(message_for(exc)), [], VIEWER_HINT
-        html, found = render.answer_html(result)
-        return html, found, VIEWER_HINT
+            yield frame(render.pending_html(q, message=render.notice(message_for(exc))))
 
-    def show(current: list[render.Target], evt: gr.EventData) -> str:
-        return open_target(get_service, current, int(getattr(evt, "cite", -1)))
+    def clicked(
+        current: list[render.Target], done: list[Any], cid: str, evt: gr.EventData
+    ) -> tuple[Any, ...]:
+        """A citation opens its letter; 👍/👎 records the rating and offers a comment."""
+        feedback = str(getattr(evt, "feedback", "") or "")
+        if not feedback:
+            return open_target(get_service, current, int(getattr(evt, "cite", -1))), *[gr.update()] * 5
+        index, _, name = feedback.partition(":")
+        rating = 1 if name == "up" else -1
+        try:
+            view = done[int(index)]
+            need(get_service).rate(view["turn_id"], rating)
+        except Exception as exc:
+            status = render.notice(message_for(exc) if not isinstance(exc, (IndexError, ValueError))
+                                   else "这条回答已不在当前对话中，请重新提问后再评价。")  # fmt: skip
+            return gr.update(), gr.update(), status, gr.update(), gr.update(), gr.update()
+        done = [*done[: int(index)], {**view, "rating": rating}, *done[int(index) + 1 :]]
+        status = render.notice(f"已记录{'👍' if rating == 1 else '👎'}，谢谢！可以在下方补充说明。", "info")
+        html, _ = render.conversation_html(done)
+        return gr.update(), html, status, gr.Row(visible=True), int(index), done
 
-    inputs = [question, *filters.inputs, mode]
-    gr.on([submit.click, question.submit], ask, inputs, [answer, targets, letter])
-    answer.click(show, targets, letter)
+    def explain(text: str, index: int, done: list[Any]) -> tuple[Any, ...]:
+        try:
+            view = done[index]
+            need(get_service).rate(view["turn_id"], int(view.get("rating") or -1), text)
+        except Exception as exc:
+            return render.notice(message_for(exc) if not isinstance(exc, (IndexError, TypeError))
+                                 else "请先点击 👍 或 👎 再补充说明。"), gr.update(), gr.update()  # fmt: skip
+        return render.notice("说明已保存，谢谢！", "info"), gr.Row(visible=False), ""
+
+    def start_over() -> tuple[Any, ...]:
+        html, _ = render.conversation_html([])
+        return html, [], "", [], VIEWER_HINT, gr.Row(visible=False), "", -1
+
+    inputs = [question, *filters.inputs, mode, conversation, turns]
+    gr.on([submit.click, question.submit], ask, inputs, [answer, targets, conversation, turns, question])
+    answer.click(
+        clicked, [targets, turns, conversation], [letter, answer, feedback_status, comment_row, rated, turns]
+    )
+    send.click(explain, [comment, rated, turns], [feedback_status, comment_row, comment])
+    restart.click(
+        start_over, None, [answer, targets, conversation, turns, letter, comment_row, feedback_status, rated]
+    )
     return tab, filters, mode
 
 

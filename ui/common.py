@@ -32,6 +32,16 @@ element.addEventListener('click', (event) => {
 });
 """
 
+# The conversation: a citation sends its index, a 👍/👎 button its "turn:up|down".
+CONVERSATION_JS = """
+element.addEventListener('click', (event) => {
+  const fb = event.target.closest('[data-feedback]');
+  if (fb) { trigger('click', {feedback: fb.dataset.feedback}); return; }
+  const el = event.target.closest('[data-cite]');
+  if (el) trigger('click', {cite: Number(el.dataset.cite)});
+});
+"""
+
 # After each new letter is rendered, bring the highlighted quote into view (inner box and page).
 SCROLL_TO_MARK_JS = f"""
 const reveal = () => {{

@@ -6,6 +6,7 @@ import re
 from html import escape
 from typing import Any
 
+from rag.chat.model import Turn
 from rag.types import Answer, Citation, Document, DocumentInfo, Hit, LetterMeta
 from rag.vocabulary import NOT_FOUND
 
@@ -49,20 +50,21 @@ def _hit_card(n: int, index: int, h: Hit, *, score: bool) -> str:
     )
 
 
-def _linked(text: str, count: int) -> str:
+def _linked(text: str, count: int, offset: int = 0) -> str:
     """Escape the answer and turn its [n] markers into links to citation n."""
 
     def link(m: re.Match[str]) -> str:
         n = int(m[1])
         if not 1 <= n <= count:
             return m[0]
-        return f'<button type="button" class="dafu-ref" data-cite="{n - 1}" title="查看原文">[{n}]</button>'
+        return f'<button type="button" class="dafu-ref" data-cite="{offset + n - 1}" title="查看原文">[{n}]</button>'
 
     return re.sub(r"\[(\d+)\]", link, escape(text))
 
 
-def answer_html(answer: Answer) -> tuple[str, list[Target]]:
-    """The answer with numbered citations, or a plain refusal with the nearest passages."""
+def answer_html(answer: Answer, offset: int = 0) -> tuple[str, list[Target]]:
+    """The answer with numbered citations, or a plain refusal with the nearest passages. ``offset``:
+    clickable places shown before this answer (in a conversation), so ``data-cite`` stays unique."""
     if not answer.found:
         hits = answer.hits[:3]
         parts = [f'<div class="dafu-refusal"><b>{NOT_FOUND}。</b>']
@@ -71,15 +73,78 @@ def answer_html(answer: Answer) -> tuple[str, list[Target]]:
         parts.append("</div>")
         if hits:
             parts.append('<div class="dafu-subhead">最相近的段落（仅供参考，不构成答案）：</div>')
-            parts += [_hit_card(n, n - 1, h, score=True) for n, h in enumerate(hits, start=1)]
+            parts += [_hit_card(n, offset + n - 1, h, score=True) for n, h in enumerate(hits, start=1)]
         return "".join(parts), [target(h) for h in hits]
-    parts = [f'<div class="dafu-answer">{_linked(answer.answer, len(answer.citations))}</div>']
+    parts = [f'<div class="dafu-answer">{_linked(answer.answer, len(answer.citations), offset)}</div>']
     if answer.unsupported:
         parts.append(notice(f"以下内容未在引文中找到，请核对：{'、'.join(answer.unsupported)}", "warn"))
     if answer.citations:
         parts.append('<div class="dafu-subhead">引用（点击查看原文）：</div>')
-        parts += [cite_card(n, n - 1, c) for n, c in enumerate(answer.citations, start=1)]
+        parts += [cite_card(n, offset + n - 1, c) for n, c in enumerate(answer.citations, start=1)]
     return "".join(parts), [target(c) for c in answer.citations]
+
+
+# One turn of a conversation as the UI keeps it in its state: plain JSON.
+TurnView = dict[str, Any]
+RATINGS = {1: "up", -1: "down"}
+
+
+def turn_view(turn: Turn) -> TurnView:
+    """What the conversation on screen keeps of a turn (the nearest passages of a refusal included)."""
+    view = turn.model_dump(mode="json")
+    view["answer"]["hits"] = view["answer"]["hits"][:3]
+    view["rating"] = 0
+    return view
+
+
+def conversation_html(turns: list[TurnView], pending: str = "") -> tuple[str, list[Target]]:
+    """Every turn: the question, the question as understood (when it was a follow-up), the answer with
+    its citations (numbered per turn, clickable) and 👍/👎; ``pending`` is the turn being answered."""
+    parts: list[str] = []
+    targets: list[Target] = []
+    for index, view in enumerate(turns):
+        answer = Answer.model_validate(view["answer"])
+        html, found = answer_html(answer, offset=len(targets))
+        targets += found
+        parts.append(
+            f'<section class="dafu-turn" data-turn="{index}">{_question(view["question"], view["resolved"])}'
+            f"{html}{_rating(index, int(view.get('rating', 0)))}</section>"
+        )
+    if pending:
+        parts.append(f'<section class="dafu-turn dafu-pending">{pending}</section>')
+    if not parts:
+        return notice(
+            "输入问题开始对话；可以接着追问，例如“那基因药谷呢？”“这封答复函是谁签发的？”。", "info"
+        ), []
+    return "".join(parts), targets
+
+
+def pending_html(question: str, resolved: str = "", text: str = "", message: str = "") -> str:
+    """The turn being answered: its question, then the text so far, or a message."""
+    body = f'<div class="dafu-answer dafu-partial">{escape(text)}</div>' if text else ""
+    if message:
+        body += message
+    elif not text:
+        body = '<div class="dafu-subhead">正在检索和作答…</div>'
+    return _question(question, resolved) + body
+
+
+def _question(question: str, resolved: str) -> str:
+    out = f'<div class="dafu-q"><span class="dafu-q-mark">问</span>{escape(question)}</div>'
+    if resolved and resolved != question:
+        out += f'<div class="dafu-resolved">理解为：{escape(resolved)}</div>'
+    return out
+
+
+def _rating(index: int, rating: int) -> str:
+    buttons = []
+    for value, (name, icon, label) in ((1, ("up", "👍", "有用")), (-1, ("down", "👎", "没用"))):
+        pressed = "true" if rating == value else "false"
+        buttons.append(
+            f'<button type="button" class="dafu-fb" data-feedback="{index}:{name}" aria-pressed="{pressed}" '
+            f'title="{label}">{icon}</button>'
+        )
+    return f'<div class="dafu-feedback">{"".join(buttons)}</div>'
 
 
 def hits_html(hits: list[Hit]) -> tuple[str, list[Target]]:

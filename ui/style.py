@@ -35,6 +35,16 @@ CSS = """
 .dafu-refusal { padding: .7rem .9rem; border-radius: 8px; background: #f1f5f9;
   border-left: 4px solid #64748b; margin-bottom: .6rem; line-height: 1.7; }
 .dafu-subhead { font-weight: 600; margin: .8rem 0 .4rem; color: var(--body-text-color-subdued); }
+.dafu-turn { padding: .6rem 0 .8rem; border-bottom: 1px solid var(--border-color-primary); }
+.dafu-q { font-weight: 600; margin-bottom: .35rem; }
+.dafu-q-mark { display: inline-block; margin-right: .45rem; padding: 0 .4rem; border-radius: 4px;
+  background: var(--color-accent); color: #fff; font-size: .85rem; }
+.dafu-resolved { margin-bottom: .35rem; color: var(--body-text-color-subdued); font-size: .9rem; }
+.dafu-pending { opacity: .85; }
+.dafu-feedback { display: flex; gap: .4rem; margin-top: .4rem; }
+.dafu-fb { padding: .1rem .55rem; border: 1px solid var(--border-color-primary); border-radius: 6px;
+  background: transparent; cursor: pointer; font: inherit; }
+.dafu-fb[aria-pressed="true"] { border-color: var(--color-accent); background: var(--color-accent-soft); }
 .dafu-ref { border: none; background: none; padding: 0 .1rem; color: var(--color-accent);
   cursor: pointer; font: inherit; font-size: .85em; vertical-align: super; }
 .dafu-cite { display: block; width: 100%; text-align: left; cursor: pointer; font: inherit;

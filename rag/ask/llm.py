@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,14 +42,50 @@ class LLMAnswerer:
         self.max_passage_chars = max_passage_chars
 
     def answer(self, q: Question, hits: list[Hit]) -> Answer:
-        question = q.text
-        support = max((hit.score for hit in hits), default=0.0)
-        not_found = Answer(answer=NOT_FOUND, found=False, hits=tuple(hits), mode="llm", support=support)
         if not hits:
-            return not_found
-        messages = build_messages(question, hits, self.max_passage_chars)
-        reply = self.client.chat(messages, max_tokens=self.max_tokens).strip()
+            return self._not_found(hits)
+        messages = build_messages(q.text, hits, self.max_passage_chars)
+        reply = self.client.chat(messages, max_tokens=self.max_tokens)
+        return self._finish(q, hits, reply)
+
+    def stream(self, q: Question, hits: list[Hit]) -> Iterator[str | Answer]:
+        """The answer's text in pieces as the model writes it, then the checked ``Answer``.
+
+        A statement's markers are renumbered and re-attributed as soon as they close, so the pieces add
+        up to a prefix of the final text; only when the final check refuses (an answer that cites
+        nothing) does the final text differ from what was streamed. The request is sent before this
+        returns: an unreachable model raises here, not in the middle of a stream."""
+        if not hits:
+            return iter([self._not_found(hits)])
+        messages = build_messages(q.text, hits, self.max_passage_chars)
+        pieces = self.client.stream(messages, max_tokens=self.max_tokens)
+        return self._follow(q, hits, pieces)
+
+    def _follow(self, q: Question, hits: list[Hit], pieces: Iterator[str]) -> Iterator[str | Answer]:
+        passages = [_header(hit) + "\n" + hit.text for hit in hits]
+        raw, shown = "", ""
+        for piece in pieces:
+            raw += piece
+            text = _stable_render(raw.lstrip(), passages, q.text)
+            if text.startswith(shown) and len(text) > len(shown):
+                yield text[len(shown) :]
+                shown = text
+        answer = self._finish(q, hits, raw)
+        if answer.found and answer.answer.startswith(shown) and len(answer.answer) > len(shown):
+            yield answer.answer[len(shown) :]
+        yield answer
+
+    def _not_found(self, hits: list[Hit]) -> Answer:
+        support = max((hit.score for hit in hits), default=0.0)
+        return Answer(answer=NOT_FOUND, found=False, hits=tuple(hits), mode="llm", support=support)
+
+    def _finish(self, q: Question, hits: list[Hit], reply: str) -> Answer:
+        """The checked answer from the model's whole reply: markers repaired and renumbered, claims the
+        cited passages do not hold listed as unsupported, and no answer when nothing is cited."""
+        question = q.text
+        reply = reply.strip()
         log.debug("LLM reply: %s", reply)
+        not_found = self._not_found(hits)
         if not reply or _is_refusal(reply):
             return not_found
         passages = [_header(hit) + "\n" + hit.text for hit in hits]
@@ -67,9 +104,29 @@ class LLMAnswerer:
             citations=tuple(_citation(hits[i], " ".join(statements[i])) for i in cited),
             hits=tuple(hits),
             mode="llm",
-            support=support,
+            support=not_found.support,
             unsupported=tuple(unsupported_claims(strip_markers(text), [passages[i] for i in cited])),
         )
+
+
+def _stable_render(raw: str, passages: list[str], question: str) -> str:
+    """The rendering of the part of a reply that later text cannot change: up to a marker that may still
+    be open or still merge with the next one, without trailing blanks, and without a final 。！？ (an
+    uncited reply gets its marker before it)."""
+    cut = len(raw)
+    opened = max(raw.rfind(c) for c in "[［【（(")
+    if opened >= 0 and not any(c in raw[opened:] for c in "]］】）)"):
+        cut = opened
+    marks = list(_MARKER.finditer(raw, 0, cut))
+    if marks and not raw[marks[-1].end() : cut].strip():
+        cut = marks[-1].start()
+    prefix = raw[:cut]
+    found = _find_marks(prefix, len(passages))
+    for mark in found:
+        if mark.cited:
+            _repair(mark, passages, question)
+    text = _render(prefix, found)[0].rstrip()
+    return text[:-1] if text.endswith(("。", "！", "？")) else text
 
 
 _SYSTEM = (

@@ -28,6 +28,11 @@ _FIELDS = (
     _Field("co_handlers", "会办单位", re.compile(r"会办")),
     _Field("cc", "抄送", re.compile(r"抄送")),
     _Field("contact", "联系人", re.compile(r"联系人|联系电话|电话")),
+    _Field(
+        "issuer",
+        "发文单位",
+        re.compile(r"谁签发|哪个(?:单位|部门)(?:签发|发文|答复|回复)|发文(?:单位|机关)|落款单位"),
+    ),
     _Field("date", "落款日期", re.compile(r"落款|签发|哪天|哪一天|什么时候|何时|(?<!印发)日期")),
     _Field("issued", "印发日期", re.compile(r"印发(?:日期|时间)|(?:哪天|何时|什么时候)印发")),
     _Field("proposal_title", "提案（建议）题目", re.compile(r"题目|标题|叫什么|叫啥|名称")),
@@ -35,6 +40,11 @@ _FIELDS = (
     _Field("doc_number", "文号", re.compile(r"文号|哪封|哪份|哪个答复函|哪一封")),
     _Field("proposer", "提出人", re.compile(r"谁|哪位|哪个单位|哪个党派|哪家单位|提案人|提出人")),
 )
+
+
+def asked_field(question: str) -> str | None:
+    """The particular a question asks for ("文号", "proposer", ...), or ``None``."""
+    return next((f.name for f in _FIELDS if f.pattern.search(question)), None)
 
 
 class ParticularsAnswerer:
@@ -64,7 +74,9 @@ class ParticularsAnswerer:
                         doc_id=doc.doc_id,
                         doc_number=doc.meta.doc_number,
                         title=doc.meta.title,
-                        section="落款" if field.name in ("cc", "contact", "issued", "date") else "来文",
+                        section="落款"
+                        if field.name in ("cc", "contact", "issued", "date", "issuer")
+                        else "来文",
                         quote=doc.text[start:end],
                         start=start,
                         end=end,
@@ -92,6 +104,10 @@ def _locate(doc: Document, field: str) -> list[tuple[str, int, int]]:
         return span(meta.doc_number)
     if field == "proposer":
         return span(meta.proposer)
+    if field == "issuer":
+        # The signature under the letter: the last place its text names the issuer.
+        i = text.rfind(meta.issuer) if meta.issuer else -1
+        return [(meta.issuer, i, i + len(meta.issuer))] if i >= 0 else []
     if field == "proposal_title":
         return [(f"《{v}》", s, e) for v, s, e in span(meta.proposal_title)]
     if field == "session":

@@ -10,6 +10,7 @@ LLM mode answers from the retrieved passages with the configured chat model.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.ask.extractive import ExtractiveAnswerer
@@ -48,11 +49,7 @@ class AnswerPolicy:
 
     def answer(self, question: Question, hits: list[Hit], mode: str = "extractive") -> Answer:
         if mode == "llm":
-            if self.llm is None:
-                raise LLMUnavailable(
-                    "未配置大模型：请设置 DAFU_LLM_BASE_URL（任意 OpenAI 兼容接口），或运行 `dafu llm serve` 启动本地模型。"
-                )
-            return self.llm.answer(question, hits)
+            return self._llm().answer(question, hits)
         if mode != "extractive":
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
         by_meta = self.particulars.answer(question)
@@ -73,3 +70,18 @@ class AnswerPolicy:
                 pool.setdefault(hit.chunk_id, hit)
         answer = self.extractive.answer(question, list(pool.values()), per_letter=len(named) > 1)
         return answer.model_copy(update={"hits": tuple(hits)})
+
+    def stream(self, question: Question, hits: list[Hit], mode: str = "extractive") -> Iterator[str | Answer]:
+        """The answer's text in pieces, then the ``Answer``. LLM answers stream as the model writes them
+        (see ``LLMAnswerer.stream``); an extractive answer is one piece."""
+        if mode == "llm":
+            return self._llm().stream(question, hits)
+        answer = self.answer(question, hits, mode)
+        return iter([answer.answer, answer])
+
+    def _llm(self) -> LLMAnswerer:
+        if self.llm is None:
+            raise LLMUnavailable(
+                "未配置大模型：请设置 DAFU_LLM_BASE_URL（任意 OpenAI 兼容接口），或运行 `dafu llm serve` 启动本地模型。"
+            )
+        return self.llm

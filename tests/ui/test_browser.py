@@ -24,10 +24,66 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-def _ask(page, question: str):  # type: ignore[no-untyped-def]
+def _ask(page, question: str, turn: int = 0):  # type: ignore[no-untyped-def]
+    """Ask in the conversation and wait for turn ``turn`` (0-based) to be answered."""
     page.fill("#ask-question textarea", question)
     page.click("#ask-submit")
-    return page.wait_for_selector("#ask-answer .dafu-answer, #ask-answer .dafu-refusal")
+    done = f'#ask-answer .dafu-turn[data-turn="{turn}"]'
+    return page.wait_for_selector(f"{done} .dafu-answer, {done} .dafu-refusal")
+
+
+def test_a_three_turn_conversation_with_a_citation_of_the_second_turn(page, ui_server) -> None:  # type: ignore[no-untyped-def]
+    questions = ["121号答复函抄送了哪些单位？", "那115号呢？", "这封答复函的联系人是谁？"]
+    with ui_server.api() as api:
+        expected, conversation = [], None
+        for q in questions:
+            turn = api.post("/v1/chat", json={"question": q, "conversation_id": conversation}).json()
+            conversation = turn["conversation_id"]
+            expected.append(turn)
+    assert [t["resolved_question"] for t in expected[1:]] == [
+        "115号答复函抄送了哪些单位？",
+        "温科提复〔2024〕115号答复函的联系人是谁？",
+    ]
+    assert all(t["found"] for t in expected), expected
+
+    for n, q in enumerate(questions):
+        _ask(page, q, n)
+    turns = page.locator("#ask-answer .dafu-turn[data-turn]")
+    assert turns.count() == 3
+    for n, turn in enumerate(expected):
+        shown = turns.nth(n)
+        assert _squash(shown.locator(".dafu-answer").inner_text()) == _squash(turn["answer"])
+        if turn["resolved_by"]:
+            assert turn["resolved_question"] in shown.locator(".dafu-resolved").inner_text()
+    assert "陈忠研" in turns.nth(2).inner_text()
+
+    # A citation of the second turn opens its letter at the quote.
+    second = expected[1]["citations"][0]
+    turns.nth(1).locator(".dafu-cite").first.click()
+    mark = page.locator("#ask-letter mark#dafu-quote")
+    mark.wait_for()
+    assert _squash(second["quote"]) in _squash(mark.inner_text())
+    assert second["doc_number"] in page.inner_text("#ask-letter .dafu-meta")
+
+    # 新对话 starts over: the next question is not a follow-up.
+    page.click("#ask-new")
+    page.wait_for_selector("#ask-answer .dafu-turn", state="detached")
+    _ask(page, "那115号呢？", 0)
+    assert page.locator("#ask-answer .dafu-resolved").count() == 0
+
+
+def test_feedback_with_a_comment_is_stored(page, ui_server) -> None:  # type: ignore[no-untyped-def]
+    question = "瓯海生命健康小镇规划总面积多大？"
+    _ask(page, question, 0)
+    page.click('#ask-answer [data-feedback="0:down"]')
+    page.wait_for_selector('#ask-answer [data-feedback="0:down"][aria-pressed="true"]')
+    page.fill("#ask-comment textarea", "想知道入驻企业数")
+    page.click("#ask-comment-submit")
+    page.wait_for_selector("#ask-feedback-status :text('说明已保存')")
+    with ui_server.api() as api:
+        stored = [f for f in api.get("/v1/feedback").json()["feedback"] if f["question"] == question]
+    assert [(f["rating"], f["comment"]) for f in stored] == [(-1, "想知道入驻企业数")]
+    assert stored[0]["citations"] and "5平方公里" in stored[0]["answer"]
 
 
 def test_ask_shows_the_services_answer_and_opens_the_cited_letter(page, ui_server) -> None:  # type: ignore[no-untyped-def]

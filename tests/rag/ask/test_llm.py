@@ -183,3 +183,51 @@ def test_narrow_quote_keeps_adjacent_supporting_sentences() -> None:
         REVENUE.text[a:b]
         == "2023年，全市生命健康产业实现总营收1588亿元；全年规上制造业产值531.7亿元，增速11.3%；"
     )
+
+
+def stream(fake: FakeLLM, pieces: list[str], question: str = "2023年温州市生命健康产业总营收是多少？"):
+    fake.stream(pieces)
+    events = list(LLMAnswerer(client(fake)).stream(make_question(question), HITS))
+    *texts, final = events
+    assert all(isinstance(t, str) and t for t in texts)
+    return "".join(texts), final
+
+
+def test_stream_adds_up_to_the_checked_answer(fake_llm: FakeLLM) -> None:
+    # [1] is the eye-valley passage, which lacks 1588亿元: the marker is re-attributed as it closes.
+    pieces = ["2023年全市", "生命健康产业总营收1588亿元[", "1]。规上制造业", "产值531.7亿元[2]", "。"]
+    streamed, final = stream(fake_llm, pieces)
+    fake_llm.reply("".join(pieces))
+    whole = LLMAnswerer(client(fake_llm)).answer(
+        make_question("2023年温州市生命健康产业总营收是多少？"), HITS
+    )
+    assert final == whole
+    assert final.found and streamed == final.answer
+    assert final.answer == "2023年全市生命健康产业总营收1588亿元[1]。规上制造业产值531.7亿元[1]。"
+    assert [c.doc_id for c in final.citations] == [REVENUE.doc_id]
+    assert_exact(final.citations)
+    assert fake_llm.requests[0][2]["stream"] is True
+
+
+def test_stream_checks_numbers_when_it_ends(fake_llm: FakeLLM) -> None:
+    streamed, final = stream(fake_llm, ["总营收", "1588亿元[2]，", "增速99.9%[2]。"])
+    assert streamed == final.answer
+    assert final.unsupported == ("99.9%",)
+
+
+def test_stream_that_cites_nothing_ends_in_a_refusal(fake_llm: FakeLLM) -> None:
+    streamed, final = stream(fake_llm, ["全市有", "三甲医院", "42家。"])
+    assert streamed.startswith("全市有三甲医院42家")
+    assert final.found is False and final.answer == NOT_FOUND
+
+
+def test_stream_without_passages_calls_no_model(fake_llm: FakeLLM) -> None:
+    events = list(LLMAnswerer(client(fake_llm)).stream(make_question("问题？"), []))
+    assert len(events) == 1 and events[0].found is False
+    assert fake_llm.requests == []
+
+
+def test_stream_raises_before_streaming_when_the_model_is_down(fake_llm: FakeLLM) -> None:
+    fake_llm.respond(500, {"error": "boom"})
+    with pytest.raises(LLMUnavailable, match="HTTP 500"):
+        LLMAnswerer(client(fake_llm)).stream(make_question("问题？"), HITS)

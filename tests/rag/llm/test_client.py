@@ -80,3 +80,32 @@ def test_client_from_settings_needs_a_base_url() -> None:
         Settings(llm_base_url="http://127.0.0.1:8090/v1/", llm_timeout=7)
     )
     assert (made.base_url, made.timeout) == ("http://127.0.0.1:8090/v1", 7)
+
+
+def test_stream_yields_the_pieces_as_they_come(fake_llm: FakeLLM) -> None:
+    fake_llm.stream(["2023年", "全市生命健康产业", "总营收1588亿元[1]。"])
+    pieces = list(client(fake_llm).stream([{"role": "user", "content": "你好"}], max_tokens=32))
+    assert pieces == ["2023年", "全市生命健康产业", "总营收1588亿元[1]。"]
+    assert fake_llm.requests[0][2]["stream"] is True
+
+
+def test_stream_errors_before_the_first_piece(fake_llm: FakeLLM) -> None:
+    fake_llm.respond(401, {"error": "bad key"})
+    with pytest.raises(LLMUnavailable, match="DAFU_LLM_API_KEY"):
+        client(fake_llm).stream([{"role": "user", "content": "你好"}])
+    with pytest.raises(LLMUnavailable, match="无法连接"):
+        OpenAICompatibleClient(f"http://127.0.0.1:{free_port()}/v1", "m").stream([])
+
+
+def test_a_stream_that_is_not_chat_chunks_is_an_error(fake_llm: FakeLLM) -> None:
+    fake_llm.respond(200, "data: {not json}\n\n")
+    with pytest.raises(LLMUnavailable, match="chat completions"):
+        list(client(fake_llm).stream([{"role": "user", "content": "你好"}]))
+
+
+def test_a_stream_cut_before_its_end_is_an_error(fake_llm: FakeLLM) -> None:
+    fake_llm.stream(["2023年", "全市"], cut=True)
+    pieces = client(fake_llm).stream([{"role": "user", "content": "你好"}])
+    assert next(pieces) == "2023年"
+    with pytest.raises(LLMUnavailable, match="中途中断"):
+        list(pieces)

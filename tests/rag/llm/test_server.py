@@ -232,3 +232,16 @@ def test_real_model_refuses_when_passages_do_not_answer(answerer: LLMAnswerer) -
     assert answer.answer == NOT_FOUND
     assert answer.citations == ()
     assert answer.hits == tuple(hits)
+
+
+@pytest.mark.slow
+@pytest.mark.llm
+def test_real_model_streams_an_answer_checked_at_the_end(answerer: LLMAnswerer) -> None:
+    started = time.monotonic()
+    *pieces, answer = answerer.stream(make_question("2023年温州市生命健康产业总营收是多少？"), HITS)
+    print(f"\n{len(pieces)} pieces in {time.monotonic() - started:.1f}s: {answer.answer}")
+    assert len(pieces) > 1 and all(isinstance(p, str) for p in pieces)
+    assert answer.found is True and "1588" in answer.answer
+    assert "".join(pieces) == answer.answer
+    for citation in answer.citations:
+        assert TEXT[citation.start : citation.end] == citation.quote

@@ -1,0 +1,1 @@
+"""Conversations: follow-up questions resolved against earlier turns, a store of turns and feedback."""
