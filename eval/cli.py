@@ -14,7 +14,7 @@ from rich.table import Table
 
 from eval import compare as comparing
 from eval import drcd, report
-from eval.conversations import load_conversations
+from eval.conversations import OTHER_BUREAUS, load_conversations
 from eval.datasets import DEFAULT_DRCD, load_drcd, load_letters
 from eval.suite import SetResult, letters_service, run_conversations, run_drcd, run_letters
 from rag.settings import PROJECT_ROOT, get_settings
@@ -61,6 +61,9 @@ def _progress(label: str) -> Iterator[Any]:
 @click.option("--drcd-paragraphs", type=int, default=None,
               help="Index only the first N DRCD paragraphs and ask only their questions (default: all 1000).")  # fmt: skip
 @click.option("--label", default=None, help="Name of the report files (default: the sets run).")
+@click.option("--other-bureaus", "other_bureaus", envvar="DAFU_OTHER_BUREAUS_DIR", type=click.Path(path_type=Path),
+              default=OTHER_BUREAUS, show_default=True,
+              help="Folder of the other bodies' letters for the conversations set; skipped when absent.")  # fmt: skip
 def eval_cmd(
     which: str,
     chunk_size: int | None,
@@ -71,6 +74,7 @@ def eval_cmd(
     drcd_path: Path,
     drcd_paragraphs: int | None,
     label: str | None,
+    other_bureaus: Path,
 ) -> None:
     """Evaluate retrieval, answers and refusals: lexical, dense, hybrid and the llama-index baseline."""
     if runs:
@@ -87,9 +91,26 @@ def eval_cmd(
                     sets.append(
                         run_letters(service, load_letters(), quick=quick, limit=limit, progress=progress)
                     )
-            with _progress("conversations") as progress:
-                conversations = load_conversations(corpus="letters")[:limit]
-                sets.append(run_conversations(service, conversations, progress=progress))
+            if which != "letters":
+                with _progress("conversations") as progress:
+                    conversations = load_conversations(corpus="letters")[:limit]
+                    sets.append(run_conversations(service, conversations, progress=progress))
+    if which in ("conversations", "all"):
+        if not other_bureaus.is_dir():
+            console.print(
+                f"[yellow]跳过其他单位答复函的对话集：找不到 {other_bureaus}（DAFU_OTHER_BUREAUS_DIR）。[/yellow]"
+            )
+        else:
+            with (
+                letters_service(settings, other_bureaus) as service,
+                _progress("conversations-other") as progress,
+            ):
+                conversations = load_conversations(corpus="other_bureaus")[:limit]
+                sets.append(
+                    run_conversations(
+                        service, conversations, name="conversations-other_bureaus", progress=progress
+                    )
+                )
     if which in ("drcd", "all"):
         if not drcd_path.exists():
             console.print(

@@ -49,13 +49,16 @@ class SetResult:
 
 
 @contextmanager
-def letters_service(settings: Settings) -> Iterator[DafuService]:
-    """A service over the sample letters, indexed into a temporary data folder."""
+def letters_service(settings: Settings, letters: Path | None = None) -> Iterator[DafuService]:
+    """A service over the sample letters (or the letter files in ``letters``), indexed into a temporary
+    data folder."""
     with tempfile.TemporaryDirectory(prefix="dafu-eval-") as folder:
         service = build_service(settings.model_copy(update={"data_dir": Path(folder), "chroma_url": None}))
-        report = service.ingest([settings.letters_dir])
+        report = service.ingest([letters or settings.letters_dir])
         if report.failed:
-            raise DafuError(f"示例答复函索引失败：{report.failed}。请检查 DAFU_LETTERS_DIR 下的文件。")
+            raise DafuError(
+                f"答复函索引失败：{report.failed}。请检查 {letters or 'DAFU_LETTERS_DIR'} 下的文件。"
+            )
         yield service
 
 

@@ -90,3 +90,24 @@ def test_draft_call_passes_only_given_fields() -> None:
     assert svc.calls == [
         ("提案全文", {"mode": "offline", "proposer": "林委员", "session": None, "number": None, "kind": None})
     ]
+
+
+def test_a_conversation_numbers_its_clickable_places_across_turns() -> None:
+    from rag.chat.model import Turn
+
+    def turn(index: int, question: str, resolved: str, quote: str) -> Turn:
+        citation = Citation(doc_id="d", doc_number="温科提复〔2024〕115号", title="t", section="s", quote=quote,
+                            start=index, end=index + len(quote), score=1.0)  # fmt: skip
+        answer = Answer(answer=f"{quote}[1]", found=True, citations=(citation,))
+        return Turn(turn_id=f"t{index}", conversation_id="c", index=index, question=question, resolved=resolved,
+                    resolved_by="rules" if resolved != question else "", answer=answer)  # fmt: skip
+
+    views = [render.turn_view(turn(0, "龙湾眼谷小镇多大？", "龙湾眼谷小镇多大？", "11平方公里")),
+             render.turn_view(turn(1, "那<瓯海>呢？", "瓯海小镇多大？", "5平方公里"))]  # fmt: skip
+    html, targets = render.conversation_html(views, render.pending_html("第三问", text="写到一半"))
+    assert [t["quote"] for t in targets] == ["11平方公里", "5平方公里"]
+    assert 'data-turn="0"' in html and 'data-turn="1"' in html
+    assert html.count('data-cite="0"') == 2 and html.count('data-cite="1"') == 2  # marker and card
+    assert "理解为：瓯海小镇多大？" in html and html.count("理解为") == 1
+    assert "&lt;瓯海&gt;" in html and "<瓯海>" not in html
+    assert 'data-feedback="1:down"' in html and "dafu-pending" in html and "写到一半" in html
