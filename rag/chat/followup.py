@@ -49,11 +49,14 @@ _THEN = re.compile(r"^(?:那么|那|还有|另外)[，, ]?")
 _LETTER_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的|度)?(?:答复函|答复|回复|复函|来函)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 # What stays of an ellipsis once its years and letter words are gone: nothing to swap in.
-_FILLER = re.compile(r"[的年里中份度在是了吗呢，,、\s]|答复函|答复|来函|那年|这一年|同期|当年")
+_FILLER = re.compile(
+    r"(?:的|年度?)?(?:答复函|答复|回复|来函)(?:里|中)?|那年|这一年|同期|当年|[，,、\s]|^(?:的|在|是)+|(?:的|里|中|份|年|度|了|吗|呢)+$"
+)
 _END = "？?。！!；; "
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _NOUN = ("n", "j", "eng", "b")  # POS flag prefixes of words that make up a subject
 _PROPER = ("ns", "nr", "nt", "nz")  # places, people, organisations, other proper names
+_SCOPE = re.compile(r"全(?:国|省|市|区|县|镇)")  # "全市": the whole of the place named before it
 _NAMES = ("ns", "nr", "nt")  # a place, person or organisation: the question has its own subject
 _NOT_SUBJECT_START = ("v", "d", "r", "m", "a", "c", "u", "y", "p")
 
@@ -240,6 +243,12 @@ def _replace_subject(previous: str, new: str) -> str:
     subject = _subject(previous)
     if subject:
         at = previous.index(subject)
+        scope = next(
+            (w for w in words if at <= w.start < at + len(subject) and _SCOPE.fullmatch(w.text)), None
+        )
+        if scope is not None and not any(w.proper for w in mine):
+            # "中心城区" after "商丘全市…": a part of the whole, the place the question was about stays.
+            return previous[: scope.start] + new + previous[scope.end :]
         return previous[:at] + new + previous[at + len(subject) :]
     return new + previous
 
