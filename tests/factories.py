@@ -238,16 +238,17 @@ class FakeLLM:
     def respond(self, status: int, body: Any, delay: float = 0) -> None:
         self.replies.append((status, body, delay))
 
-    def stream(self, pieces: Sequence[str], *, delay: float = 0, cut: bool = False) -> None:
-        """A ``stream: true`` reply: one chunk per piece in OpenAI's format, then ``data: [DONE]``
-        (``cut``: the connection drops before it)."""
-        self.replies.append((200, Streamed(tuple(pieces), cut), delay))
+    def stream(self, pieces: Sequence[str], *, delay: float = 0, cut: bool = False, pause: float = 0) -> None:
+        """A ``stream: true`` reply: one chunk per piece in OpenAI's format (``pause`` seconds apart), then
+        ``data: [DONE]`` (``cut``: the connection drops before it)."""
+        self.replies.append((200, Streamed(tuple(pieces), cut, pause), delay))
 
 
 @dataclass(frozen=True)
 class Streamed:
     pieces: tuple[str, ...]
     cut: bool = False
+    pause: float = 0
 
     def events(self) -> Iterator[bytes]:
         yield b'data: {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {"role": "assistant"}}]}\n\n'
@@ -296,6 +297,7 @@ def fake_llm_server() -> Iterator[FakeLLM]:
                 for data in payload.events():
                     self.wfile.write(data)
                     self.wfile.flush()
+                    time.sleep(payload.pause)
                 return
             data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
             try:

@@ -202,10 +202,13 @@ class FollowUpResolver:
         """How a rewritten question names the letter: its 文号, or its title when the 文号 is what is
         asked (a question that writes the 文号 names the letter, it cannot ask for it)."""
         doc_id, meta = letter
-        if asked_field(question) == "doc_number" and meta.title:
+        if asked_field(question) == "doc_number":
             title = meta.title if meta.title.endswith("函") else f"{meta.title}答复函"
-            if doc_id in self.parse(title).letters:
-                return title
+            number = f"第{meta.proposal_number}号{meta.kind[-2:]}的答复函" if meta.proposal_number else ""
+            proposer = f"{meta.proposer}的答复函" if meta.proposer else ""
+            for mention in (title if meta.title else "", proposer, number):
+                if mention and self.parse(mention).letters == (doc_id,):
+                    return mention
         return f"{meta.doc_number}答复函"
 
 
@@ -235,7 +238,10 @@ def _replace_subject(previous: str, new: str) -> str:
             first = k
             while first > 0 and (words[first - 1].noun or words[first - 1].proper):
                 first -= 1
-            return previous[: words[first].start] + new + previous[w.end :]
+            start = words[first].start
+            # A name the tagger cut ("市/住/建局"): start where it starts like the new one ("市商务局").
+            start = next((i for i in range(max(0, start - 3), start) if previous[i] == new[0]), start)
+            return previous[:start] + new + previous[w.end :]
     if head.proper:
         for w in words:
             if w.proper and w.flag[:2] == head.flag[:2]:

@@ -15,14 +15,16 @@ from rag.settings import PROJECT_ROOT
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 QUESTION = "中国眼谷引进注册企业多少家？"
+CONVERSATION = ["龙湾眼谷小镇规划总面积多大？", "那瓯海生命健康小镇呢？"]
 DRAFTS = PROJECT_ROOT / "eval" / "data" / "drafts.jsonl"
 
 
-def _answer_and_open_first_citation(page) -> None:  # type: ignore[no-untyped-def]
-    page.fill("#ask-question textarea", QUESTION)
-    page.click("#ask-submit")
-    page.wait_for_selector("#ask-answer .dafu-cite")
-    page.locator("#ask-answer .dafu-cite").first.click()
+def _answer_and_open_first_citation(page, questions: list[str] = [QUESTION]) -> None:  # type: ignore[no-untyped-def]  # noqa: B006
+    for n, question in enumerate(questions):
+        page.fill("#ask-question textarea", question)
+        page.click("#ask-submit")
+        page.wait_for_selector(f'#ask-answer .dafu-turn[data-turn="{n}"] .dafu-cite')
+    page.locator("#ask-answer .dafu-turn").last.locator(".dafu-cite").first.click()
     page.wait_for_selector("#ask-letter mark#dafu-quote")
     page.wait_for_timeout(400)  # smooth layout after scrollIntoView
 
@@ -34,7 +36,7 @@ def _shot(page, path: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_screenshots(page, screenshot_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    _answer_and_open_first_citation(page)
+    _answer_and_open_first_citation(page, CONVERSATION)
     page.evaluate("window.scrollTo(0, 0)")
     _shot(page, screenshot_dir / "ask.png")
 

@@ -41,6 +41,11 @@ def resolve(resolver: FollowUpResolver, previous: str, question: str, letters: t
         ("龙湾眼谷小镇规划总面积多大？", "那瓯海生命健康小镇呢？", "瓯海生命健康小镇规划总面积多大？"),
         ("甘肃中药材市场年交易额多少？", "那厦门呢？", "厦门中药材市场年交易额多少？"),
         ("天津打造了多少家国家级重大创新平台？", "江苏呢", "江苏打造了多少家国家级重大创新平台？"),
+        (
+            "市住建局支持群众在居民小区内自建多少个充电桩？",
+            "市商务局呢？",
+            "市商务局支持群众在居民小区内自建多少个充电桩？",
+        ),
     ],
 )
 def test_a_new_subject_takes_the_place_of_the_old(
@@ -143,3 +148,11 @@ def test_then_and_whose_part_are_not_subjects(resolver: FollowUpResolver) -> Non
     )
     previous = [Previous(question="2020-2022年农社类科技项目立项共多少项？", letters=(L121,))]
     assert resolver.resolve("其中重大科技创新攻关项目多少项？", previous).how == STANDALONE
+
+
+def test_the_doc_number_of_the_letter_cited_last_is_asked_by_another_name(resolver: FollowUpResolver) -> None:
+    for doc_id, meta in CATALOGUE:
+        resolution = resolver.resolve(
+            "这封答复函的文号是什么？", [Previous(question="问题？", letters=(doc_id,))]
+        )
+        assert meta.doc_number not in resolution.text and resolution.question.letters == (doc_id,)
