@@ -68,7 +68,7 @@ class FilterRow:
 
 def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Radio]:
     """A conversation: every turn stays on screen with its citations (clickable to the highlighted
-    passage) and 👍/👎; a follow-up is understood against the earlier turns; 新对话 starts over."""
+    passage) and 有用/没用 (👍/👎); a follow-up is understood against the earlier turns; 新对话 starts over."""
     with gr.Tab("问答", id="ask") as tab:
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
@@ -137,7 +137,7 @@ def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Rad
     def clicked(
         current: list[render.Target], done: list[Any], cid: str, evt: gr.EventData
     ) -> tuple[Any, ...]:
-        """A citation opens its letter; 👍/👎 records the rating and offers a comment."""
+        """A citation opens its letter; 有用/没用 records the rating and offers a comment."""
         feedback = str(getattr(evt, "feedback", "") or "")
         if not feedback:
             return open_target(get_service, current, int(getattr(evt, "cite", -1))), *[gr.update()] * 5
@@ -151,7 +151,9 @@ def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Rad
                                    else "这条回答已不在当前对话中，请重新提问后再评价。")  # fmt: skip
             return gr.update(), gr.update(), status, gr.update(), gr.update(), gr.update()
         done = [*done[: int(index)], {**view, "rating": rating}, *done[int(index) + 1 :]]
-        status = render.notice(f"已记录{'👍' if rating == 1 else '👎'}，谢谢！可以在下方补充说明。", "info")
+        status = render.notice(
+            f"已记录“{'有用' if rating == 1 else '没用'}”，谢谢！可以在下方补充说明。", "info"
+        )
         html, _ = render.conversation_html(done)
         return gr.update(), html, status, gr.Row(visible=True), int(index), done
 
@@ -161,7 +163,7 @@ def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Rad
             need(get_service).rate(view["turn_id"], int(view.get("rating") or -1), text)
         except Exception as exc:
             return render.notice(message_for(exc) if not isinstance(exc, (IndexError, TypeError))
-                                 else "请先点击 👍 或 👎 再补充说明。"), gr.update(), gr.update()  # fmt: skip
+                                 else "请先点击“有用”或“没用”再补充说明。"), gr.update(), gr.update()  # fmt: skip
         return render.notice("说明已保存，谢谢！", "info"), gr.Row(visible=False), ""
 
     def start_over() -> tuple[Any, ...]:

@@ -138,11 +138,15 @@ def _question(question: str, resolved: str) -> str:
 
 def _rating(index: int, rating: int) -> str:
     buttons = []
-    for value, (name, icon, label) in ((1, ("up", "👍", "有用")), (-1, ("down", "👎", "没用"))):
+    # Words, not emoji: a machine without an emoji font shows empty boxes.
+    for value, (name, label, hint) in (
+        (1, ("up", "有用", "这个回答有用")),
+        (-1, ("down", "没用", "这个回答没用")),
+    ):
         pressed = "true" if rating == value else "false"
         buttons.append(
             f'<button type="button" class="dafu-fb" data-feedback="{index}:{name}" aria-pressed="{pressed}" '
-            f'title="{label}">{icon}</button>'
+            f'title="{hint}">{label}</button>'
         )
     return f'<div class="dafu-feedback">{"".join(buttons)}</div>'
 
