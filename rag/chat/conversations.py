@@ -66,8 +66,8 @@ class Chats:
         if condensed is None:
             return rules
         if condensed == text.strip():
-            return Resolution(text, rules.question if rules.text == text else self.resolver.parse(text))
-        return Resolution(condensed, self.resolver.parse(condensed), BY_LLM)
+            return Resolution.of(text, rules.question if rules.text == text else self.resolver.parse(text))
+        return Resolution.of(condensed, self.resolver.parse(condensed), BY_LLM)
 
     def record(
         self,
