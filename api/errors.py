@@ -13,6 +13,7 @@ STATUS = {
     errors.UnsupportedFile: 415,
     errors.UnreadableFile: 422,
     errors.FileTooLarge: 413,
+    errors.FileTooComplex: 413,
     errors.DocumentNotFound: 404,
     errors.ConversationNotFound: 404,
     errors.NotAuthorized: 401,

@@ -2,8 +2,9 @@
 
 Chunks follow the letter's parts (``index.letter``: header, body, closing, signature) and the body's
 sections (一、 / （一） / 下一步), are packed from whole sentences
-(ends: 。！？；) and never cross a section. Each chunk knows its section path and its offsets in the
-canonical text, so a citation can point at the sentence that matters.
+(ends: 。！？；) and never cross a section. A table row is one unit, whatever punctuation its cells
+hold: it is never cut. Each chunk knows its section path and its offsets in the canonical text, so a
+citation can point at the sentence that matters, and whether OCR recognised any of it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.letter import split_letter
-from rag.types import Chunk, LetterMeta
+from rag.types import Chunk, LetterMeta, Span, overlaps
 
 _SENTENCE = re.compile(r"[^。！？；!?;]*[。！？；!?;]+[”’」』）)]*|[^。！？；!?;]+$")
 _H1 = re.compile(r"^[一二三四五六七八九十]+、")
@@ -48,7 +49,17 @@ class Chunker:
             raise ValueError("chunk size must be at least 40 characters")
         self.size = size
 
-    def split(self, doc_id: str, text: str, meta: LetterMeta, *, version: str = "") -> list[Chunk]:
+    def split(
+        self,
+        doc_id: str,
+        text: str,
+        meta: LetterMeta,
+        *,
+        version: str = "",
+        rows: tuple[Span, ...] = (),
+        ocr: tuple[Span, ...] = (),
+    ) -> list[Chunk]:
+        """``rows``: spans of table rows (each kept whole); ``ocr``: spans recognised by OCR."""
         chunks: list[Chunk] = []
         current: list[_Sentence] = []
 
@@ -66,11 +77,12 @@ class Chunker:
                     end=end,
                     section=current[0].section,
                     ordinal=ordinal,
+                    ocr=overlaps(ocr, start, end),
                 )
             )
             current.clear()
 
-        for sentence in _sentences(text, meta):
+        for sentence in _sentences(text, meta, set(rows)):
             length = sum(s.end - s.start for s in current)
             if current and (
                 sentence.section != current[-1].section
@@ -84,8 +96,11 @@ class Chunker:
         return chunks
 
 
-def _sentences(text: str, meta: LetterMeta) -> Iterator[_Sentence]:
+def _sentences(text: str, meta: LetterMeta, rows: set[Span]) -> Iterator[_Sentence]:
     for para_start, para_end, section in _paragraphs(text, meta):
+        if (para_start, para_end) in rows:
+            yield _Sentence(para_start, para_end, section, True, False)
+            continue
         first = True
         for match in _SENTENCE.finditer(text, para_start, para_end):
             start, end = match.start(), match.end()

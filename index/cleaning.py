@@ -5,17 +5,23 @@ no blank lines, conversion artifacts removed, sentences broken by page breaks re
 kept as printed (ASCII ``,:;()`` mixed with full-width stays: readers of the text accept both), and so
 are the labelled fields a web page prints above a letter (索引号, 发布机构, 成文日期 …): they are part of
 what the user indexed, and the chunker files them under the letter's header.
+Cleaning works line by line so that marks set by the readers survive it: which lines were read by OCR
+(their spans are recorded on the document) and which are table rows (one unit each: never split or
+glued to a neighbour, never cut by the chunker).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from index.articles import AUTHOR_LINE
+from index.formats.model import Block
 from index.letter import is_signature_line
 from index.pagefields import is_field_line
 
-_BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
+_BOOKMARK = re.compile(r"\[bookmark:[^\]\n]*\]")
 _BOLD = re.compile(r"\*\*")
 # Reprint sites mask digits with asterisks (****年, 第**号, *台): a run of one or three-plus asterisks
 # between other characters. A document that has one uses "*" as a mask, not as bold markers.
@@ -43,15 +49,67 @@ _CLAUSE_PUNCT = re.compile(r"[。！？；，、：]")
 _MIN_BODY_LINE = 30
 
 
+@dataclass(frozen=True)
+class Cleaned:
+    """The canonical text and the spans of it that came from OCR and that are table rows."""
+
+    text: str
+    ocr_spans: tuple[tuple[int, int], ...] = ()
+    row_spans: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass
+class _Para:
+    text: str
+    ocr: bool = False
+    row: bool = False
+
+
 def clean_text(raw: str) -> str:
     """Return the canonical text of a converted document."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\f", "\n")
-    text = _BOOKMARK.sub("", text)
-    if not _MASK.search(text):
-        text = _BOLD.sub("", text)
-    lines = [_normalise_line(line) for line in text.split("\n")]
-    paragraphs = [part for line in lines if line for part in _split_run_on(line)]
-    return "\n".join(_rejoin(paragraphs))
+    return clean_blocks([Block(raw)]).text
+
+
+def clean_blocks(blocks: Iterable[Block]) -> Cleaned:
+    """The canonical text of a reader's blocks, with the OCR and table-row marks carried through."""
+    texts = [
+        (
+            _BOOKMARK.sub(
+                "", b.text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").replace("\f", "\n")
+            ),
+            b,
+        )
+        for b in blocks
+    ]
+    masked = any(_MASK.search(text) for text, _ in texts)
+    paragraphs: list[_Para] = []
+    for text, block in texts:
+        if not masked:
+            text = _BOLD.sub("", text)
+        for line in text.split("\n"):
+            line = _normalise_line(line)
+            if not line:
+                continue
+            parts = [line] if block.row else _split_run_on(line)
+            paragraphs += [_Para(part, block.ocr, block.row) for part in parts]
+    return _assemble(_rejoin(paragraphs))
+
+
+def _assemble(paragraphs: Sequence[_Para]) -> Cleaned:
+    ocr: list[tuple[int, int]] = []
+    rows: list[tuple[int, int]] = []
+    pos = 0
+    for para in paragraphs:
+        start, end = pos, pos + len(para.text)
+        if para.ocr:
+            if ocr and ocr[-1][1] == start - 1:  # the next line of an OCR'd run: one span
+                ocr[-1] = (ocr[-1][0], end)
+            else:
+                ocr.append((start, end))
+        if para.row:
+            rows.append((start, end))
+        pos = end + 1
+    return Cleaned("\n".join(p.text for p in paragraphs), tuple(ocr), tuple(rows))
 
 
 def _normalise_line(line: str) -> str:
@@ -80,12 +138,13 @@ def _split_run_on(line: str) -> list[str]:
     return [part for part in parts if part]
 
 
-def _rejoin(paragraphs: list[str]) -> list[str]:
+def _rejoin(paragraphs: list[_Para]) -> list[_Para]:
     """Glue a body paragraph cut mid-sentence (by a page break) to its continuation."""
-    out: list[str] = []
+    out: list[_Para] = []
     for para in paragraphs:
-        if out and _is_cut(out[-1]) and not _starts_unit(para):
-            out[-1] = out[-1] + para
+        last = out[-1] if out else None
+        if last and not last.row and not para.row and _is_cut(last.text) and not _starts_unit(para.text):
+            out[-1] = _Para(last.text + para.text, last.ocr or para.ocr, False)
         else:
             out.append(para)
     return out

@@ -17,13 +17,14 @@ from pathlib import Path
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunking import Chunker, embedding_text
-from index.cleaning import clean_text
+from index.cleaning import clean_blocks
+from index.formats.model import Limits
 from index.lexical import LexicalIndex
-from index.loading import iter_files, read_text
+from index.loading import Extracted, iter_files, load
 from index.metadata import extract_meta
 from index.store import ChromaStore
 from rag.errors import DafuError, UnreadableFile
-from rag.types import Chunk, Document
+from rag.types import Chunk, Document, LetterMeta
 
 log = logging.getLogger(__name__)
 
@@ -58,29 +59,62 @@ def doc_id_for(name: str) -> str:
 
 class Ingestor:
     def __init__(
-        self, store: ChromaStore, lexical: LexicalIndex, embedder: BaseEmbedding, chunker: Chunker
+        self,
+        store: ChromaStore,
+        lexical: LexicalIndex,
+        embedder: BaseEmbedding,
+        chunker: Chunker,
+        *,
+        limits: Limits | None = None,
+        ocr_threads: int = 2,
     ) -> None:
         self.store = store
         self.lexical = lexical
         self.embedder = embedder
         self.chunker = chunker
+        self.limits = limits or Limits()
+        self.ocr_threads = ocr_threads
 
-    def prepare(self, name: str, data: bytes | None = None, *, path: Path | None = None) -> Prepared:
-        """Read and chunk one file without touching the store. Raises on bad input."""
+    def prepare(
+        self,
+        name: str,
+        data: bytes | None = None,
+        *,
+        path: Path | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> Prepared:
+        """Read and chunk one file without touching the store. Raises on bad input.
+
+        ``progress(file, page, pages)`` follows long scans page by page.
+        """
         path = path or Path(name)
-        text = clean_text(read_text(path, data))
+        extracted = load(path, data, limits=self.limits, ocr_threads=self.ocr_threads, progress=progress)
+        cleaned = clean_blocks(extracted.blocks)
+        text = cleaned.text
         if not text.strip():
             raise UnreadableFile(f"文件 {path.name} 清理后没有文字内容。")
-        meta = extract_meta(text)
+        meta = _with_properties(extract_meta(text), extracted)
         content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
         doc_id = doc_id_for(path.name)
         # The version covers what was read from the text as well as the text: a reader that now finds
-        # other metadata or sections in an unchanged file re-indexes it instead of keeping stale chunks.
-        layout = [(c.start, c.end, c.section) for c in self.chunker.split(doc_id, text, meta)]
+        # other metadata, sections or table rows in an unchanged file re-indexes it instead of keeping
+        # stale chunks.
+        units = {"rows": cleaned.row_spans, "ocr": cleaned.ocr_spans}
+        layout = [(c.start, c.end, c.section, c.ocr) for c in self.chunker.split(doc_id, text, meta, **units)]
         read = f"{content_hash}:{self.chunker.size}:{meta.model_dump_json()}:{layout}"
         version = hashlib.sha256(read.encode("utf-8")).hexdigest()[:12]
-        document = Document(doc_id=doc_id, source=path.name, content_hash=content_hash, text=text, meta=meta)
-        chunks = self.chunker.split(doc_id, text, meta, version=version)
+        document = Document(
+            doc_id=doc_id,
+            source=path.name,
+            content_hash=content_hash,
+            text=text,
+            meta=meta,
+            ocr_spans=cleaned.ocr_spans,
+            notes=extracted.notes,
+        )
+        for note in extracted.notes:
+            log.warning("%s: %s", path.name, note)
+        chunks = self.chunker.split(doc_id, text, meta, version=version, rows=rows, ocr=ocr)
         return Prepared(document, version, chunks)
 
     def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
@@ -92,7 +126,8 @@ class Ingestor:
             if progress:
                 progress(path.name, done, len(files))
             try:
-                prepared = self.prepare(path.name, path=path)
+                pages = _page_progress(progress, done, len(files))
+                prepared = self.prepare(path.name, path=path, progress=pages)
                 _check_unique(prepared.document.doc_id, path, seen)
             except DafuError as exc:
                 report.failed.append((str(path), str(exc)))
@@ -127,6 +162,31 @@ class Ingestor:
         embeddings = self.embedder.get_text_embedding_batch(texts)
         self.store.put_document(doc, prepared.version, prepared.chunks, embeddings)
         (report.updated if current else report.added).append(doc.doc_id)
+
+
+def _page_progress(
+    progress: Progress | None, done: int, total: int
+) -> Callable[[str, int, int], None] | None:
+    """Per-page progress of a long scan, shown as the file's progress line ("扫描件.pdf 第 3/12 页")."""
+    if progress is None:
+        return None
+    return lambda name, page, pages: progress(f"{name} 第 {page + 1}/{pages} 页", done, total)
+
+
+# Names GB/T 33476 (党政机关电子公文) gives the 发文字号 in an OFD's CustomDatas.
+_DOC_NUMBER_FIELDS = ("发文字号", "文号")
+
+
+def _with_properties(meta: LetterMeta, extracted: Extracted) -> LetterMeta:
+    """Fill what the text does not state from the file's own metadata (an OFD's DocInfo title)."""
+    found = extracted.properties
+    update: dict[str, str] = {}
+    if found.get("Title") and not meta.title:
+        update["title"] = found["Title"]
+    number = next((found[k] for k in _DOC_NUMBER_FIELDS if found.get(k)), "")
+    if number and not meta.doc_number:
+        update["doc_number"] = number
+    return meta.model_copy(update=update) if update else meta
 
 
 def _check_unique(doc_id: str, path: Path, seen: dict[str, Path]) -> None:

@@ -88,12 +88,15 @@ class ChromaStore:
         if not got["ids"]:
             return None
         meta = got["metadatas"][0]
+        reading = json.loads(str(meta.get("reading_json") or "{}"))
         return Document(
             doc_id=doc_id,
             source=str(meta["source"]),
             content_hash=str(meta["content_hash"]),
             text=got["documents"][0],
             meta=LetterMeta.model_validate_json(str(meta["meta_json"])),
+            ocr_spans=tuple(tuple(s) for s in reading.get("ocr_spans", ())),
+            notes=tuple(reading.get("notes", ())),
         )
 
     def list_documents(self) -> list[DocumentInfo]:
@@ -174,7 +177,14 @@ class ChromaStore:
                 documents=[c.text for c in part],
                 embeddings=[list(e) for e in embeddings[i : i + _BATCH]],
                 metadatas=[
-                    {**common, "start": c.start, "end": c.end, "section": c.section, "ordinal": c.ordinal}
+                    {
+                        **common,
+                        "start": c.start,
+                        "end": c.end,
+                        "section": c.section,
+                        "ordinal": c.ordinal,
+                        "ocr": c.ocr,
+                    }
                     for c in part
                 ],
             )
@@ -193,6 +203,7 @@ class ChromaStore:
                     "chars": len(doc.text),
                     "chunks": len(chunks),
                     "meta_json": meta.model_dump_json(),
+                    "reading_json": json.dumps({"ocr_spans": doc.ocr_spans, "notes": doc.notes}),
                 }
             ],
         )
@@ -269,6 +280,7 @@ def _hit(chunk_id: str, text: str, meta: dict[str, Any], score: float, source: s
         kind=str(meta.get("kind", "")),
         proposer=str(meta.get("proposer", "")),
         sources=(source,),
+        ocr=bool(meta.get("ocr", False)),
     )
 
 

@@ -23,6 +23,10 @@ class FileTooLarge(DafuError):
     """An upload over the configured size limit."""
 
 
+class FileTooComplex(DafuError):
+    """A file that expands beyond a bound (decompressed size, XML depth, pages, characters, pixels, time)."""
+
+
 class DocumentNotFound(DafuError):
     """No document with the given id is indexed."""
 

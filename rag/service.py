@@ -14,6 +14,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunking import Chunker
 from index.embeddings import make_embedder, model_slug
+from index.formats.model import Limits
 from index.ingest import Ingestor, IngestReport, Progress
 from index.lexical import LexicalIndex
 from index.store import ChromaStore, make_client
@@ -302,7 +303,14 @@ def build_service(
     store.collect_garbage()
     lexical = LexicalIndex(settings.lexical_path / store.namespace)
     lexical.sync(store)
-    ingestor = Ingestor(store, lexical, embedder, Chunker(settings.chunk_size))
+    ingestor = Ingestor(
+        store,
+        lexical,
+        embedder,
+        Chunker(settings.chunk_size),
+        limits=Limits.of(settings),
+        ocr_threads=settings.ocr_threads,
+    )
     dense = DenseRetriever(store, embedder)
     fusion = FusionWeights(method=settings.fusion, dense_weight=settings.dense_weight, rrf_k=settings.rrf_k)
     hybrid = HybridRetriever(dense, LexicalRetriever(lexical), fusion)

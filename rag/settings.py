@@ -69,6 +69,16 @@ class Settings(BaseSettings):
         default="auto",
         description="How follow-ups become standalone questions: auto (the LLM when one is configured, else rules) | rules | llm.",
     )
+    # Bounds on what one file may expand to (docs/formats.md); a breach is refused with 413.
+    max_expanded_bytes: int = Field(
+        default=64 * 1024 * 1024, description="Bytes a .docx/.ofd package may decompress to."
+    )
+    max_pdf_pages: int = Field(default=300, description="Pages of one PDF.")
+    max_document_chars: int = Field(default=300_000, description="Characters of text of one document.")
+    max_file_seconds: float = Field(
+        default=600.0, description="Time to read one file (conversion and OCR included)."
+    )
+    ocr_threads: int = Field(default=2, ge=1, description="CPU threads the OCR engine uses.")
 
     @property
     def chroma_path(self) -> Path:

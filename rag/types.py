@@ -42,12 +42,25 @@ class LetterMeta(Frozen):
     articles: tuple[Article, ...] = ()
 
 
+Span = tuple[int, int]
+
+
 class Document(Frozen):
     doc_id: str
     source: str  # file name it was read from
     content_hash: str
     text: str  # canonical text
     meta: LetterMeta
+    ocr_spans: tuple[Span, ...] = ()  # parts of the text recognised by OCR from scanned pages
+    notes: tuple[str, ...] = ()  # what reading could not do (a scanned page with no text found)
+
+    def from_ocr(self, start: int, end: int) -> bool:
+        """True when ``text[start:end]`` overlaps a part recognised by OCR."""
+        return overlaps(self.ocr_spans, start, end)
+
+
+def overlaps(spans: tuple[Span, ...], start: int, end: int) -> bool:
+    return any(a < end and start < b for a, b in spans)
 
 
 class DocumentInfo(Frozen):
@@ -69,6 +82,7 @@ class Chunk(Frozen):
     end: int
     section: str  # heading path joined by " > "
     ordinal: int  # position of the chunk within its document
+    ocr: bool = False  # the passage (or part of it) was recognised by OCR
 
 
 class Hit(Frozen):
@@ -85,6 +99,7 @@ class Hit(Frozen):
     kind: str = ""
     proposer: str = ""
     sources: tuple[str, ...] = Field(default=(), description="retrievers that found it")
+    ocr: bool = Field(default=False, description="the passage was (partly) recognised by OCR from a scan")
 
 
 class Citation(Frozen):
@@ -96,6 +111,7 @@ class Citation(Frozen):
     start: int
     end: int
     score: float
+    ocr: bool = Field(default=False, description="quoted from text recognised by OCR: check it on the scan")
 
     @classmethod
     def of(cls, hit: Hit, a: int, b: int, score: float) -> Citation:
@@ -109,6 +125,7 @@ class Citation(Frozen):
             start=hit.start + a,
             end=hit.start + b,
             score=score,
+            ocr=hit.ocr,
         )
 
 

@@ -166,6 +166,135 @@ def cjk_font() -> str | None:
     return None
 
 
+# -- files of every format a bureau keeps (docs/formats.md), made here from a letter's text ---------
+
+
+def letter_docx(text: str, *, table: Sequence[Sequence[str]] = (), after: str = "") -> bytes:
+    """A .docx of a letter, one paragraph per line; ``table`` is inserted after the line starting ``after``."""
+    import docx
+
+    document = docx.Document()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        document.add_paragraph(line)
+        if table and after and line.startswith(after):
+            grid = document.add_table(rows=len(table), cols=max(len(r) for r in table))
+            for r, row in enumerate(table):
+                for c, cell in enumerate(row):
+                    grid.rows[r].cells[c].text = cell
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def converted(data: bytes, suffix: str, target: str, tmp_path: Path) -> bytes:
+    """``data`` (a file of type ``suffix``) converted by LibreOffice to ``target`` (e.g. "doc")."""
+    import shutil
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.fail("LibreOffice (soffice) is not installed: `make install-test` installs it")
+    source = tmp_path / f"source{suffix}"
+    source.write_bytes(data)
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return (tmp_path / f"source.{target.split(':')[0]}").read_bytes()
+
+
+def ofd_bytes(
+    text: str, *, title: str = "", custom: dict[str, str] | None = None, per_page: int = 22
+) -> bytes:
+    """A minimal valid OFD package (GB/T 33190-2016) of the text, laid out like a 公文 page: A4,
+    16 pt (5.6 mm) characters, 28 to a line, paragraphs indented two characters, one TextObject a
+    line with per-glyph advances (DeltaX), and DocInfo metadata in OFD.xml."""
+    import uuid
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    size, left, top, width = 5.6, 28.0, 37.0, 156.0
+    ns = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+
+    def advance(ch: str) -> float:
+        return size / 2 if ch.isascii() else size
+
+    lines: list[tuple[float, str]] = []  # (indent mm, text)
+    for paragraph in (p.strip() for p in text.splitlines()):
+        if not paragraph:
+            continue
+        indent, line, used = 2 * size, "", 2 * size
+        for ch in paragraph:
+            if used + advance(ch) > width:
+                lines.append((indent, line))
+                indent, line, used = 0.0, "", 0.0
+            line += ch
+            used += advance(ch)
+        lines.append((indent, line))
+    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)]
+    ids = iter(range(10, 10**6))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as ofd:
+        customs = "".join(
+            f'<ofd:CustomData Name="{escape(k)}">{escape(v)}</ofd:CustomData>'
+            for k, v in (custom or {}).items()
+        )
+        ofd.writestr(
+            "OFD.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD {ns} Version="1.0" DocType="OFD"><ofd:DocBody>'
+            f"<ofd:DocInfo><ofd:DocID>{uuid.uuid4().hex}</ofd:DocID><ofd:Title>{escape(title)}</ofd:Title>"
+            "<ofd:Author>dafu tests</ofd:Author><ofd:CreationDate>2024-05-20</ofd:CreationDate>"
+            f"<ofd:CustomDatas>{customs}</ofd:CustomDatas></ofd:DocInfo>"
+            "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        )
+        page_refs = "".join(
+            f'<ofd:Page ID="{n + 1}" BaseLoc="Pages/Page_{n}/Content.xml"/>' for n in range(len(pages))
+        )
+        ofd.writestr(
+            "Doc_0/Document.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document {ns}><ofd:CommonData>'
+            f"<ofd:MaxUnitID>{10 + 2 * len(lines) + 1}</ofd:MaxUnitID><ofd:PageArea>"
+            "<ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea>"
+            "<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+            f"<ofd:Pages>{page_refs}</ofd:Pages></ofd:Document>",
+        )
+        ofd.writestr(
+            "Doc_0/PublicRes.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res {ns} BaseLoc="Res"><ofd:Fonts>'
+            '<ofd:Font ID="2" FontName="仿宋" FamilyName="仿宋"/></ofd:Fonts></ofd:Res>',
+        )
+        for n, page in enumerate(pages):
+            objects = []
+            for row, (indent, line) in enumerate(page):
+                x, y = left + indent, top + row * size * 1.75
+                deltas = " ".join(f"{advance(ch):g}" for ch in line[:-1])
+                objects.append(
+                    f'<ofd:TextObject ID="{next(ids)}" Boundary="{x:g} {y:g} {width - indent:g} {size * 1.2:g}" '
+                    f'Font="2" Size="{size:g}"><ofd:FillColor Value="0 0 0"/>'
+                    f'<ofd:TextCode X="0" Y="{size:g}" DeltaX="{deltas}">{escape(line)}</ofd:TextCode>'
+                    "</ofd:TextObject>"
+                )
+            ofd.writestr(
+                f"Doc_0/Pages/Page_{n}/Content.xml",
+                f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page {ns}><ofd:Content>'
+                f'<ofd:Layer ID="{next(ids)}">{"".join(objects)}</ofd:Layer></ofd:Content></ofd:Page>',
+            )
+    return out.getvalue()
+
+
 class CountingEmbedder:
     """Wraps a real embedder and counts the passages it is asked to embed."""
 

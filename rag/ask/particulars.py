@@ -81,6 +81,7 @@ class ParticularsAnswerer:
                         start=start,
                         end=end,
                         score=1.0,
+                        ocr=doc.from_ocr(start, end),
                     )
                 )
                 parts.append(f"{doc.meta.doc_number}的{field.label}：{value}[{len(citations)}]")
