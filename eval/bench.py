@@ -1,4 +1,5 @@
-"""``make bench``: ingest throughput, ask and search latency, and peak memory on the sample letters.
+"""``make bench``: ingest throughput, ask and search latency, peak memory on the sample letters, and
+OCR accuracy and speed on the letters of both corpora rendered as scans.
 
 Latencies are compared with dense-only search measured in the same run on the same questions, so the
 ratios hold on a slower or busier machine even when the absolute numbers do not.
@@ -74,16 +75,45 @@ def measure_latency(service: DafuService, questions: list[str]) -> dict[str, lis
     }
 
 
+OTHER_BUREAUS = Path("/work/shared/corpora/other_bureaus/letters")
+
+
+def measure_ocr(pages_per_letter: int | None) -> dict[str, dict[str, float]]:
+    """OCR of the letters of both corpora rendered as scans (eval/scans.py): CER and pages/minute
+    on the threads the service uses (DAFU_OCR_THREADS, 2)."""
+    from eval.scans import measure_ocr as measure
+
+    threads = get_settings().ocr_threads
+    out = {}
+    for folder in (get_settings().letters_dir, OTHER_BUREAUS):
+        if folder.is_dir():
+            score = measure(folder, pages_per_letter=pages_per_letter, threads=threads)
+            out[folder.name] = {
+                "letters": score.letters,
+                "pages": score.pages,
+                "chars": score.chars,
+                "cer": score.cer,
+                "pages_per_minute": score.pages_per_minute,
+                "threads": threads,
+            }
+    return out
+
+
 @click.command()
 @click.option("-n", "count", default=50, show_default=True, help="Questions from letters_qa.jsonl.")
 @click.option("--out", type=click.Path(path_type=Path), default=PROJECT_ROOT / "reports", show_default=True)
-def main(count: int, out: Path) -> None:
+@click.option(
+    "--ocr-pages", type=int, default=None, help="OCR only the first N pages of each letter (default: all)."
+)
+def main(count: int, out: Path, ocr_pages: int | None) -> None:
     questions = [q.question for q in load_letters().questions[:count]]
     with tempfile.TemporaryDirectory(prefix="dafu-bench-") as folder:
         with console.status("索引示例答复函…"):
             service, ingest = measure_ingest(Path(folder))
         with console.status(f"测量 {len(questions)} 个问题的延迟…"):
             latency = measure_latency(service, questions)
+    with console.status("文字识别：渲染为扫描件的答复函…"):
+        ocr = measure_ocr(ocr_pages)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     base = percentile(latency["dense search (baseline)"], 50)
     table = Table(
@@ -99,9 +129,20 @@ def main(count: int, out: Path) -> None:
         f"ingest: {ingest['documents']:.0f} documents, {ingest['chars']:.0f} chars in {ingest['seconds']:.1f} s "
         f"= {ingest['chars_per_s']:.0f} chars/s; peak RSS {peak_mb:.0f} MB"
     )
+    for corpus, score in ocr.items():
+        console.print(
+            f"OCR {corpus}: {score['letters']:.0f} letters, {score['pages']:.0f} pages, CER {score['cer']:.2%}, "
+            f"{score['pages_per_minute']:.1f} pages/min on {score['threads']:.0f} threads"
+        )
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{now_stamp().replace(':', '').replace('-', '')}-bench.json"
-    result = {"questions": len(questions), "ingest": ingest, "latency": rows, "peak_rss_mb": peak_mb}
+    result = {
+        "questions": len(questions),
+        "ingest": ingest,
+        "latency": rows,
+        "peak_rss_mb": peak_mb,
+        "ocr": ocr,
+    }
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     console.print(f"结果已写入 {path}")
 

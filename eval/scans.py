@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,3 +149,48 @@ def character_error_rate(recognised: str, truth: str) -> tuple[int, int]:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (r != h)))
         previous = current
     return previous[-1], len(ref)
+
+
+@dataclass(frozen=True)
+class OcrScore:
+    """OCR of one corpus rendered as scans: character error rate and speed."""
+
+    corpus: str
+    letters: int
+    pages: int
+    chars: int
+    edits: int
+    seconds: float
+
+    @property
+    def cer(self) -> float:
+        return self.edits / max(1, self.chars)
+
+    @property
+    def pages_per_minute(self) -> float:
+        return 60 * self.pages / max(self.seconds, 1e-9)
+
+
+def measure_ocr(folder: Path, *, pages_per_letter: int | None = None, threads: int = 2) -> OcrScore:
+    """Render every letter of ``folder`` as scanned pages, OCR them as dafu does, and score the text.
+
+    ``pages_per_letter`` keeps the first pages of each letter only (the test suite's quick set).
+    """
+    import numpy as np
+    from PIL import Image
+
+    from index.formats import ocr
+
+    ocr.engine(threads)  # loading the model is not reading speed
+    letters = pages = chars = edits = 0
+    seconds = 0.0
+    for n, (_name, text) in enumerate(scan_set([folder])):
+        letters += 1
+        for page in render_pages(text, seed=n)[:pages_per_letter]:
+            image = np.asarray(Image.open(io.BytesIO(page.jpeg)).convert("RGB"))
+            start = time.perf_counter()
+            recognised = "\n".join(ocr.read_pages([ocr.recognise(image, threads)]))
+            seconds += time.perf_counter() - start
+            e, c = character_error_rate(recognised, page.text)
+            pages, chars, edits = pages + 1, chars + c, edits + e
+    return OcrScore(folder.name, letters, pages, chars, edits, seconds)

@@ -117,7 +117,11 @@ def test_a_table_row_is_one_passage_never_cut(client: TestClient, uploaded: dict
     text = client.get(f"/v1/documents/{uploaded['table.docx']}").json()["text"]
     row = "指标：全市生命健康产业总营收，2023年：1588亿元。"
     start = text.index(row)
-    query = {"query": "全市生命健康产业总营收 1588亿元", "top_k": 10, "filters": {"doc_id": uploaded["table.docx"]}}
+    query = {
+        "query": "全市生命健康产业总营收 1588亿元",
+        "top_k": 10,
+        "filters": {"doc_id": uploaded["table.docx"]},
+    }
     hits = client.post("/v1/search", json=query).json()["hits"]
     table_hits = [h for h in hits if h["doc_id"] == uploaded["table.docx"] and h["start"] <= start < h["end"]]
     assert table_hits and all(h["end"] >= start + len(row) for h in table_hits)
