@@ -99,8 +99,11 @@ class Ingestor:
         # The version covers what was read from the text as well as the text: a reader that now finds
         # other metadata, sections or table rows in an unchanged file re-indexes it instead of keeping
         # stale chunks.
-        units = {"rows": cleaned.row_spans, "ocr": cleaned.ocr_spans}
-        layout = [(c.start, c.end, c.section, c.ocr) for c in self.chunker.split(doc_id, text, meta, **units)]
+        rows, ocr = cleaned.row_spans, cleaned.ocr_spans
+        layout = [
+            (c.start, c.end, c.section, c.ocr)
+            for c in self.chunker.split(doc_id, text, meta, rows=rows, ocr=ocr)
+        ]
         read = f"{content_hash}:{self.chunker.size}:{meta.model_dump_json()}:{layout}"
         version = hashlib.sha256(read.encode("utf-8")).hexdigest()[:12]
         document = Document(

@@ -35,8 +35,17 @@ def cite_card(n: int, index: int, c: Citation) -> str:
     return (
         f'<button type="button" class="dafu-cite" data-cite="{index}" title="查看原文">'
         f'<span class="dafu-num">[{n}]</span> <b>{_label(c.doc_number, c.title, c.doc_id)}</b>'
-        f'<span class="dafu-section">{escape(c.section)}</span>'
+        f'<span class="dafu-section">{escape(c.section)}</span>{_ocr_badge(c.ocr)}'
         f'<span class="dafu-quote-text">“{escape(c.quote)}”</span></button>'
+    )
+
+
+def _ocr_badge(ocr: bool) -> str:
+    """Text recognised from a scan may hold recognition errors: say so where it is quoted."""
+    if not ocr:
+        return ""
+    return (
+        '<span class="dafu-ocr" title="此段文字由扫描件文字识别（OCR）得到，请对照原件核实">OCR 识别</span>'
     )
 
 
@@ -45,7 +54,7 @@ def _hit_card(n: int, index: int, h: Hit, *, score: bool) -> str:
     return (
         f'<button type="button" class="dafu-cite dafu-hit" data-cite="{index}" title="查看原文">'
         f'<span class="dafu-num">{n}.</span> <b>{_label(h.doc_number, h.title, h.doc_id)}</b>'
-        f'<span class="dafu-section">{escape(h.section)}</span>{meta}'
+        f'<span class="dafu-section">{escape(h.section)}</span>{_ocr_badge(h.ocr)}{meta}'
         f'<span class="dafu-quote-text">{escape(h.text)}</span></button>'
     )
 

@@ -55,6 +55,8 @@ CSS = """
 .dafu-num { color: var(--color-accent); font-weight: 700; }
 .dafu-section { display: inline-block; margin-left: .5rem; font-size: .85em;
   color: var(--body-text-color-subdued); }
+.dafu-ocr { display: inline-block; margin-left: .5rem; padding: 0 .35rem; font-size: .75em;
+  border: 1px solid var(--color-accent); border-radius: .25rem; color: var(--color-accent); }
 .dafu-score { float: right; font-size: .8em; color: var(--body-text-color-subdued); }
 .dafu-quote-text { display: block; margin-top: .25rem; color: var(--body-text-color); font-size: .95em; }
 

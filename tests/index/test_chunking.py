@@ -166,3 +166,26 @@ def test_a_letter_run_into_one_line_is_cut_at_its_opening_and_sections() -> None
     assert sections["全区已建成公园12个。"] == "正文"
     assert sections["一、建设情况今年新建3个。"].startswith("一、建设情况")
     assert sections["二、下一步打算继续建设。"].startswith("二、下一步打算")
+
+
+def test_a_table_row_is_one_unit_whatever_its_cells_hold() -> None:
+    from index.cleaning import clean_blocks
+    from index.formats.model import Block
+
+    row = "项目：眼谷平台。已投用；在建2个，金额：1.2亿元。"
+    blocks = [Block("温科提复〔2024〕1号"), Block("答复如下："), Block("前文。" * 30), Block(row, row=True)]
+    cleaned = clean_blocks(blocks)
+    chunks = Chunker(40).split(
+        "d", cleaned.text, LetterMeta(doc_number="温科提复〔2024〕1号"), rows=cleaned.row_spans
+    )
+    ((start, end),) = cleaned.row_spans
+    holding = [c for c in chunks if c.start < end and start < c.end]
+    assert len(holding) == 1 and holding[0].start <= start and holding[0].end >= end
+    assert row in holding[0].text
+
+
+def test_chunks_that_hold_ocr_text_are_marked() -> None:
+    text = "答复如下：\n第一段。\n第二段。"
+    chunks = Chunker(40).split("d", text, LetterMeta(title="答复函"), ocr=((6, 10),))
+    assert any(c.ocr for c in chunks)
+    assert all(c.ocr == (c.start < 10 and c.end > 6) for c in chunks)

@@ -152,7 +152,7 @@ def test_pdf_chinese_text_layer_is_read() -> None:
     assert "126号" in text
 
 
-def test_pdf_without_text_layer_says_ocr() -> None:
+def test_blank_pdf_says_there_is_no_text_layer_and_ocr_found_none() -> None:
     with pytest.raises(UnreadableFile) as err:
         read_text(Path("扫描件.pdf"), pdf_bytes([]))
     assert "扫描件.pdf" in str(err.value)
@@ -166,12 +166,12 @@ def test_corrupt_pdf_is_unreadable() -> None:
 
 def test_folders_expand_to_supported_files_only(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    for name in ("a.txt", "sub/b.docx", "c.png", ".hidden.txt", "d.pdf", "e.md"):
+    for name in ("a.txt", "sub/b.docx", "c.xlsx", ".hidden.txt", "d.pdf", "e.md", "f.ofd", "g.wps"):
         (tmp_path / name).write_bytes(b"x")
-    single = tmp_path / "c.png"
+    single = tmp_path / "c.xlsx"
     names = [p.relative_to(tmp_path).as_posix() for p in iter_files([tmp_path, single])]
     # A folder keeps what dafu reads; a file named explicitly is kept so that it is reported.
-    assert names == ["a.txt", "d.pdf", "e.md", "sub/b.docx", "c.png"]
+    assert names == ["a.txt", "d.pdf", "e.md", "f.ofd", "g.wps", "sub/b.docx", "c.xlsx"]
 
 
 @pytest.mark.parametrize("name", ["damaged.docx", "damaged.pdf"])

@@ -49,6 +49,22 @@ def test_answer_links_markers_to_citations() -> None:
     assert targets == [{"doc_id": "d1", "start": 0, "end": 10, "quote": "引进注册企业216家。"}]
 
 
+def test_a_citation_recognised_by_ocr_says_so() -> None:
+    quote = dict(
+        doc_id="d1",
+        doc_number="温科提复〔2024〕1号",
+        title="t",
+        section="正文",
+        quote="总营收1588亿元",
+        start=0,
+        end=9,
+        score=1.0,
+    )
+    scanned = render.cite_card(1, 0, Citation(**quote, ocr=True))
+    typed = render.cite_card(1, 0, Citation(**quote))
+    assert "OCR 识别" in scanned and "OCR" not in typed
+
+
 def test_refusal_is_plain_and_lists_the_nearest_passages() -> None:
     hits = tuple(make_hit(f"段落{n}", doc_id=f"d{n}", doc_number=f"文号{n}") for n in range(5))
     html, targets = render.answer_html(Answer(answer="", found=False, hits=hits))
