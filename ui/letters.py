@@ -71,7 +71,7 @@ def build_letters_tab(get_service: ServiceGetter) -> LettersTab:
     with gr.Tab("文档", id="letters") as tab:
         with gr.Accordion("上传答复函", open=True):
             files = gr.File(
-                label="选择文件（.txt、.md、.docx、.pdf，可多选）",
+                label="选择文件（.txt、.md、.docx、.doc、.wps、.pdf、.ofd、扫描图片，可多选）",
                 file_count="multiple",
                 height=130,
                 elem_id="letters-files",

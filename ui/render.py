@@ -218,7 +218,10 @@ def letter_html(doc: Document, t: Target | None = None) -> str:
 def documents_html(infos: list[DocumentInfo], selected: str | None = None) -> str:
     """The letter list; a row is clickable (``data-doc``) to open and select it."""
     if not infos:
-        return notice("还没有收录任何文档。请在下方上传答复函（.txt、.md、.docx 或 .pdf）。", "info")
+        return notice(
+            "还没有收录任何文档。请在下方上传答复函（.txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片）。",
+            "info",
+        )
     head = "".join(f"<th>{h}</th>" for h in ("文号", "类别", "提出人", "日期", "标题", "段数"))
     rows = []
     for info in infos:

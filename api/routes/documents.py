@@ -33,7 +33,9 @@ async def upload_document(file: UploadFile, request: Request, service: ServiceDe
     if len(data) > limit:
         raise FileTooLarge(_too_large(limit))
     if not file.filename:
-        raise InvalidInput("上传的文件没有文件名，请选择一个 .txt、.md、.docx 或 .pdf 文件。")
+        raise InvalidInput(
+            "上传的文件没有文件名，请选择一个 .txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片文件。"
+        )
     doc_id, status = await run_in_threadpool(service.upload, file.filename, data)
     info = next(d for d in service.documents() if d.doc_id == doc_id)
     return UploadResponse(doc_id=doc_id, status=status, document=info)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from rag.cli import app
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def ingest(paths: tuple[Path, ...]) -> None:
-    """Index letter files or folders (.txt .md .docx .pdf)."""
+    """Index letter files or folders (.txt .md .docx .doc .wps .pdf .ofd, scanned images)."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.ClickException(f"路径不存在：{', '.join(missing)}")
