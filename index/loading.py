@@ -96,7 +96,9 @@ def load(
     if kind == "other" and claimed and (detail.startswith("损坏") or detail in _GENERIC.get(claimed, ())):
         kind = claimed  # a damaged package of the claimed type: its reader says what is wrong
     if kind == "other":
-        raise UnsupportedFile(f"文件 {name} 的内容是{detail}，dafu 不能读取这类文件。{_SUPPORTED}")
+        raise UnsupportedFile(
+            f"不支持的文件类型：{name} 的内容是{detail}，dafu 不能读取这类文件。{_SUPPORTED}"
+        )
     if kind == "txt" and claimed not in (None, "txt"):
         raise UnreadableFile(_damaged(name, claimed))
     if claimed and claimed != kind:
@@ -128,7 +130,9 @@ def _read(
             text = decode_text(data, name=budget.name)
         except UnreadableFile as exc:
             if unknown:
-                raise UnsupportedFile(f"无法识别文件 {budget.name} 的类型。{_SUPPORTED}") from exc
+                raise UnsupportedFile(
+                    f"不支持的文件类型：无法识别文件 {budget.name} 的内容。{_SUPPORTED}"
+                ) from exc
             raise
         budget.add_chars(len(text))
         return Extracted((Block(text),), kind="txt")

@@ -5,15 +5,15 @@ times faster on two cores than Debian's Tesseract with ``chi_sim``. The engine i
 process on first use, from the model files inside the installed package, with their paths given
 explicitly so that the package never tries to download anything.
 
-Recognised lines are put back into paragraphs from their geometry (``layout.py``), and ASCII
-punctuation the recogniser returns between Chinese characters is written full-width, as the letter
-prints it.
+Recognised lines are put back into paragraphs from their geometry (``layout.py``). Punctuation is kept
+as recognised, ASCII or full-width, like every other text dafu reads (cleaning keeps it as printed and
+every reader accepts both): making it full-width raised the error rate on letters that print ASCII
+punctuation from 1.2 % to 5.3 % (docs/formats.md).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ def engine(threads: int = 2) -> Any:
 
 def read_pages(pages: list[list[Line]]) -> list[str]:
     """The paragraphs of consecutive recognised pages (a paragraph may run on over a page break)."""
-    return [fullwidth(p) for p in paragraphs(stack(pages))]
+    return paragraphs(stack(pages))
 
 
 def recognise(image: Any, threads: int = 2) -> list[Line]:
@@ -86,15 +86,3 @@ def recognise(image: Any, threads: int = 2) -> list[Line]:
         ys = [float(p[1]) for p in box]
         lines.append(Line(text.strip(), min(xs), min(ys), max(xs), max(ys)))
     return rows(lines)
-
-
-_CJK = r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’《》]"
-_PUNCT = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
-
-
-def fullwidth(text: str) -> str:
-    """ASCII punctuation next to a Chinese character as the letter prints it (full-width)."""
-    for ascii_mark, wide in _PUNCT.items():
-        mark = re.escape(ascii_mark)
-        text = re.sub(rf"(?<={_CJK}){mark}|{mark}(?={_CJK})", wide, text)
-    return text

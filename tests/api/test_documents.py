@@ -81,7 +81,7 @@ def test_upload_an_unsupported_file_is_415(client: TestClient, writable_service:
     )
     assert response.status_code == 415
     assert response.json() == {
-        "detail": "文件 tool.exe 的内容是可执行程序，dafu 不能读取这类文件。"
+        "detail": "不支持的文件类型：tool.exe 的内容是可执行程序，dafu 不能读取这类文件。"
         "请上传 .txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片（.png/.jpg/.tif）。",
         "error": "UnsupportedFile",
     }

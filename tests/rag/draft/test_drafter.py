@@ -197,8 +197,8 @@ def test_cn_ordinal() -> None:
 
 
 def test_cli_refuses_unsupported_files_and_outputs(tmp_path: Path) -> None:
-    old = tmp_path / "proposal.doc"
-    old.write_bytes(b"old word file")
+    old = tmp_path / "proposal.xlsx"
+    old.write_bytes(b"PK\x03\x04 not a letter")
     result = CliRunner().invoke(cli, ["draft", str(old)])
     assert result.exit_code == 1
     assert "不支持的文件类型" in result.output

@@ -131,6 +131,6 @@ def test_docx_file_is_read(tmp_path: Path) -> None:
 
 def test_unsupported_file_type(tmp_path: Path) -> None:
     path = tmp_path / "proposal.doc"
-    path.write_bytes(b"\xd0\xcf\x11\xe0 old word")
+    path.write_bytes(b"MZ\x90\x00 a program named .doc")
     with pytest.raises(UnsupportedFile, match="不支持的文件类型"):
         read_text(path)
