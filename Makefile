@@ -9,7 +9,7 @@ LLM_STAMP := $(VENV)/.installed-llm
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install install-system install-test install-llm install-browser test lint typecheck pytest eval bench screenshots clean
+.PHONY: run install install-system install-test install-llm install-browser test lint typecheck pytest eval bench loadtest screenshots clean
 
 run: install
 	$(BIN)/dafu serve
@@ -76,6 +76,10 @@ eval: install
 
 bench: install
 	$(BIN)/python -m eval.bench
+
+# A real server on loopback under 8 and 32 clients for 60 s each (80% ask, 15% search, 5% draft).
+loadtest: install
+	$(BIN)/python -m eval.loadtest --clients 8 --clients 32 --seconds 60
 
 screenshots: $(TEST_STAMP) install-browser
 	$(BIN)/python -m pytest -q tests/ui -k screenshots --screenshots

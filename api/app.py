@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from api import errors
 from api.auth import require_api_key
 from api.deps import ServiceDep
 from api.routes import ask, chat, completions, documents, draft
 from api.schemas import Health
+from api.security import RequestGuard
 from rag.service import DafuService, build_service
 from rag.settings import Settings, get_settings
 
@@ -35,8 +36,10 @@ def create_app(
         app.include_router(router, dependencies=[Depends(require_api_key)])
 
     @app.get("/healthz", response_model=Health, tags=["health"])
-    def healthz(svc: ServiceDep) -> Health:
-        return Health.model_validate(svc.health())
+    def healthz(svc: ServiceDep) -> JSONResponse:
+        """200 when a search over the index works, 503 (with what failed) when it does not."""
+        health = Health.model_validate(svc.health())
+        return JSONResponse(health.model_dump(), status_code=200 if health.status == "ok" else 503)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -45,5 +48,7 @@ def create_app(
     if ui:
         from ui.app import mount  # Gradio is heavy to import: only when the UI is served
 
-        mount(app)
+        mount(app, settings)
+    # Added last, so it runs first, before the UI's own middleware and every route.
+    app.add_middleware(RequestGuard, settings=settings)
     return app

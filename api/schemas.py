@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from rag.types import Citation, DocumentInfo, Filters, Hit, LetterMeta
 
 
 # Length is checked by the service against DAFU_MAX_QUESTION_CHARS, so that an empty or over-long
 # question gets the same Chinese message in the API, the CLI and the UI.
-class AskRequest(BaseModel):
+class Request(BaseModel):
+    """A request body: unknown fields are refused (a misspelt field would otherwise be ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AskRequest(Request):
     question: str = Field(description="The question, in Chinese.")
     top_k: int | None = Field(
         default=None, ge=1, le=50, description="Passages to retrieve; default DAFU_TOP_K."
@@ -34,7 +40,7 @@ class AskResponse(BaseModel):
     unsupported: list[str] = []
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(Request):
     query: str
     top_k: int | None = Field(
         default=None, ge=1, le=50, description="Passages to return; default DAFU_TOP_K."
@@ -64,10 +70,17 @@ class UploadResponse(BaseModel):
     document: DocumentInfo
 
 
+class QueueState(BaseModel):
+    running: int
+    waiting: int
+
+
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or error when a search over the index fails")
     documents: int
     chunks: int
     embedding_model: str
-    store: str
+    store: str = Field(description="embedded, or the Chroma server's host:port")
     llm: str | None
+    problem: str | None = None
+    queues: dict[str, QueueState] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,16 +20,20 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from index.chunking import Chunker, embedding_text
 from index.cleaning import clean_blocks
 from index.formats.model import Limits
+from index.instructions import instruction_spans
 from index.lexical import LexicalIndex
 from index.loading import Extracted, iter_files, load
 from index.metadata import extract_meta
 from index.store import ChromaStore
-from rag.errors import DafuError, UnreadableFile
+from rag.errors import DafuError, DocumentExists, UnreadableFile
 from rag.types import Chunk, Document, LetterMeta
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (file name, files done, files total)
+
+_SAFE_ID = re.compile(r"[\w\-]+")
+_MAX_ID = 80
 
 
 @dataclass
@@ -51,10 +56,24 @@ class Prepared:
 
 
 def doc_id_for(name: str) -> str:
-    """A stable document id from a file name: its stem, reduced to safe characters."""
-    stem = Path(name).stem.strip()
-    safe = re.sub(r"[^\w\-\u4e00-\u9fff]+", "_", stem).strip("_")
-    return safe[:80] or hashlib.sha1(name.encode()).hexdigest()[:12]
+    """A stable document id from a file name: its stem when that is made of letters, digits, ``_`` and
+    ``-`` only (at most 80 characters); otherwise those characters plus ``.`` and a hash of the whole
+    stem, so that 报告(1), 报告[1] and 报告 1 get different ids. The extension is not part of the id:
+    a.txt and a.docx name the same letter, and replacing one by the other must be asked for."""
+    stem = unicodedata.normalize("NFC", Path(name).stem.strip())
+    if _SAFE_ID.fullmatch(stem) and len(stem) <= _MAX_ID:
+        return stem
+    safe = re.sub(r"[^\w\-]+", "_", stem).strip("_")[: _MAX_ID - 11]
+    digest = hashlib.sha1(stem.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{safe}.{digest}" if safe else digest
+
+
+def conflict_message(doc_id: str, existing: str, new: str) -> str:
+    return (
+        f"已有编号为“{doc_id}”的文档（来自 {existing}）。如要用 {new} 替换它，请选择替换后重试"
+        "（界面：勾选“替换同名文档”；API：replace=true；命令行：dafu ingest --replace）；"
+        "如是另一份文档，请把文件改名后再上传。"
+    )
 
 
 class Ingestor:
@@ -94,6 +113,10 @@ class Ingestor:
         if not text.strip():
             raise UnreadableFile(f"文件 {path.name} 清理后没有文字内容。")
         meta = _with_properties(extract_meta(text), extracted)
+        flagged = instruction_spans(text)
+        if flagged:
+            log.warning("%s: %d instruction-shaped sentences flagged", path.name, len(flagged))
+            meta = meta.model_copy(update={"instructions": flagged})
         content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
         doc_id = doc_id_for(path.name)
         # The version covers what was read from the text as well as the text: a reader that now finds
@@ -120,7 +143,12 @@ class Ingestor:
         chunks = self.chunker.split(doc_id, text, meta, version=version, rows=rows, ocr=ocr)
         return Prepared(document, version, chunks)
 
-    def ingest_paths(self, paths: Iterable[Path], progress: Progress | None = None) -> IngestReport:
+    def ingest_paths(
+        self, paths: Iterable[Path], progress: Progress | None = None, *, replace: bool = False
+    ) -> IngestReport:
+        """Index files and folders. A file already indexed under its own name is updated when it
+        changed (ingesting a folder again syncs it); a file whose id belongs to a document read from
+        another file is refused unless ``replace``."""
         files = list(iter_files(paths))
         report = IngestReport()
         versions = self.store.versions()
@@ -131,34 +159,50 @@ class Ingestor:
             try:
                 pages = _page_progress(progress, done, len(files))
                 prepared = self.prepare(path.name, path=path, progress=pages)
-                _check_unique(prepared.document.doc_id, path, seen)
+                doc_id = prepared.document.doc_id
+                _check_unique(doc_id, path, seen)
+                current = versions.get(doc_id)
+                if current is not None and not replace:
+                    existing = self.store.source_of(doc_id)
+                    if existing is not None and existing != path.name:
+                        raise DocumentExists(conflict_message(doc_id, existing, path.name))
             except DafuError as exc:
                 report.failed.append((str(path), str(exc)))
                 log.warning("skipped %s: %s", path, exc)
                 continue
-            self._commit(prepared, versions.get(prepared.document.doc_id), report)
+            self._commit(prepared, current, report)
         if progress:
             progress("", len(files), len(files))
-        self.lexical.sync(self.store)
+        self.lexical.sync(self.store, persist=True)
         return report
 
-    def ingest_bytes(self, name: str, data: bytes) -> tuple[str, str]:
-        """Ingest one uploaded file; raises on bad input. Returns (doc_id, 'added'|'updated'|'unchanged')."""
+    def ingest_bytes(self, name: str, data: bytes, *, replace: bool = False) -> tuple[str, str]:
+        """Ingest one uploaded file; raises on bad input, and ``DocumentExists`` when it would replace a
+        document with other content or from another file unless ``replace``.
+        Returns (doc_id, 'added'|'updated'|'unchanged')."""
         prepared = self.prepare(name, data)
-        report = IngestReport()
-        self._commit(prepared, self.store.versions().get(prepared.document.doc_id), report)
-        self.lexical.sync(self.store)
-        status = "added" if report.added else "updated" if report.updated else "unchanged"
-        return prepared.document.doc_id, status
+        doc = prepared.document
+        current = self.store.versions().get(doc.doc_id)
+        if current is not None:
+            existing = self.store.source_of(doc.doc_id) or ""
+            if existing == doc.source and current == prepared.version:
+                return doc.doc_id, "unchanged"
+            if not replace:
+                raise DocumentExists(conflict_message(doc.doc_id, existing, doc.source))
+        self._commit(prepared, current, IngestReport(), force=True)
+        self.lexical.sync(self.store, persist=True)
+        return doc.doc_id, "added" if current is None else "updated"
 
     def remove(self, doc_id: str) -> bool:
         removed = self.store.delete_document(doc_id)
-        self.lexical.sync(self.store)
+        self.lexical.sync(self.store, persist=True)
         return removed
 
-    def _commit(self, prepared: Prepared, current: str | None, report: IngestReport) -> None:
+    def _commit(
+        self, prepared: Prepared, current: str | None, report: IngestReport, *, force: bool = False
+    ) -> None:
         doc = prepared.document
-        if current == prepared.version:
+        if current == prepared.version and not force:
             report.unchanged.append(doc.doc_id)
             return
         texts = [embedding_text(c, doc.meta) for c in prepared.chunks]

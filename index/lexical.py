@@ -1,4 +1,13 @@
-"""BM25 over jieba tokens (bm25s), persisted beside Chroma and rebuilt from it when missing or stale."""
+"""BM25 over jieba tokens (bm25s), persisted beside Chroma and rebuilt from it when missing or stale.
+
+The index in memory is an immutable snapshot (the committed versions it was built from, its chunks,
+the BM25 matrix), replaced as a whole: a search never sees half of a rebuild. A reader pins the
+current snapshot for a whole request (``pinned``), and with it the versions the dense side filters by.
+
+On disk each snapshot is a folder named after its fingerprint, written once into a temp folder and
+renamed: a process loads the folder of the fingerprint it needs or rebuilds. Only writers (holding the
+data dir's write lock) write folders and remove old ones.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +18,16 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from index.store import ChromaStore, matches
+from index.store import ChromaStore, fingerprint_of, matches, pinned
 from index.tokenize import TOKENIZER_VERSION, tokenize
 from rag.types import Filters, Hit
 
@@ -23,111 +35,183 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # Bumped whenever the persisted layout changes, so older folders are rebuilt rather than misread.
-_FORMAT = "2"
+_FORMAT = "3"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One committed state of the store, searchable by BM25."""
+
+    fingerprint: str = ""
+    versions: Mapping[str, str] = field(default_factory=dict)
+    hits: tuple[Hit, ...] = ()
+    bm25: bm25s.BM25 | None = None
+    df: Mapping[str, int] = field(default_factory=dict)
+
+
+_PINNED: ContextVar[Snapshot | None] = ContextVar("dafu_pinned_lexical", default=None)
 
 
 class LexicalIndex:
-    """In-memory BM25 over the committed chunks of a ``ChromaStore``."""
+    """In-memory BM25 over the committed chunks of a ``ChromaStore``; ``path`` holds its folders."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.fingerprint = ""
-        self._bm25: bm25s.BM25 | None = None
-        self._hits: list[Hit] = []
-        self._df: dict[str, int] = {}
+        self._snap = Snapshot()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The pinned snapshot inside ``pinned()``, else the current one."""
+        return _PINNED.get() or self._snap
+
+    @property
+    def fingerprint(self) -> str:
+        return self.snapshot.fingerprint
 
     def __len__(self) -> int:
-        return len(self._hits)
+        return len(self.snapshot.hits)
 
-    def sync(self, store: ChromaStore) -> None:
-        """Load the persisted index if it matches the store, otherwise rebuild it from the store."""
-        fingerprint = store.fingerprint()
-        if fingerprint == self.fingerprint:
-            return
-        if self._load(fingerprint):
-            return
-        self.rebuild(store, fingerprint)
+    @contextmanager
+    def pinned(self) -> Iterator[Snapshot]:
+        """Search the current snapshot, and filter the store by its versions, until the block ends."""
+        snap = self.snapshot
+        token = _PINNED.set(snap)
+        try:
+            with pinned(snap.versions):
+                yield snap
+        finally:
+            _PINNED.reset(token)
 
-    def rebuild(self, store: ChromaStore, fingerprint: str | None = None) -> None:
-        self._hits = store.all_hits()
-        self._bm25 = None
-        corpus = [tokenize(_indexed_text(h)) for h in self._hits]
-        self._df = dict(Counter(t for tokens in corpus for t in set(tokens)))
-        if self._hits:
-            self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
-            self._bm25.index(corpus, show_progress=False)
-        self.fingerprint = fingerprint or store.fingerprint()
-        self._save()
+    @contextmanager
+    def unpinned(self) -> Iterator[None]:
+        """Undo ``pinned`` within the block: a write sees the store as it is."""
+        token = _PINNED.set(None)
+        try:
+            with pinned(None):
+                yield
+        finally:
+            _PINNED.reset(token)
+
+    def sync(self, store: ChromaStore, *, persist: bool = False) -> None:
+        """Match the store's committed versions: load the persisted folder or rebuild.
+
+        ``persist``: the caller holds the write lock; save a rebuilt index and remove older folders.
+        """
+        versions = store.versions()
+        fingerprint = fingerprint_of(versions)
+        if fingerprint == self._snap.fingerprint and (not persist or self._folder(fingerprint).exists()):
+            return
+        snap = self._load(fingerprint, versions)
+        if snap is None:
+            snap = self._build(store, versions, fingerprint)
+            if persist:
+                self._save(snap)
+        self._snap = snap
+        if persist:
+            self._remove_others(fingerprint)
+
+    def rebuild(self, store: ChromaStore, *, persist: bool = False) -> None:
+        """Rebuild from the store, ignoring any persisted folder."""
+        versions = store.versions()
+        snap = self._build(store, versions, fingerprint_of(versions))
+        if persist:
+            self._save(snap)
+            self._remove_others(snap.fingerprint)
+        self._snap = snap
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a token over the chunks; unseen tokens weigh the most."""
-        n = len(self._hits)
-        df = self._df.get(token, 0)
+        snap = self.snapshot
+        n = len(snap.hits)
+        df = snap.df.get(token, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, tokens: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
         """The best chunks for a question's search tokens (``index.tokenize.tokenize``), BM25-scored."""
+        snap = self.snapshot
         tokens = list(tokens)
-        if self._bm25 is None or not tokens:
+        if snap.bm25 is None or not tokens:
             return []
-        vocab = self._bm25.vocab_dict
-        ids = [vocab[t] for t in tokens if t in vocab]
-        if not ids:
+        vocab = snap.bm25.vocab_dict
+        if not any(t in vocab for t in tokens):
             return []
-        scores = self._bm25.get_scores(tokens)
+        scores = snap.bm25.get_scores(tokens)
         order = np.argsort(-scores, kind="stable")
         out: list[Hit] = []
         for i in order:
             if scores[i] <= 0 or len(out) >= k:
                 break
-            if matches(filters, self._hits[i]):
-                out.append(self._hits[i].model_copy(update={"score": float(scores[i])}))
+            if matches(filters, snap.hits[i]):
+                out.append(snap.hits[i].model_copy(update={"score": float(scores[i])}))
         return out
 
-    # -- persistence: a folder replaced as a whole, so a crash never leaves half an index ----------
-    def _save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".lexical-", dir=self.path.parent))
+    # -- building and persistence ------------------------------------------------------------------
+    @staticmethod
+    def _build(store: ChromaStore, versions: Mapping[str, str], fingerprint: str) -> Snapshot:
+        with pinned(versions):
+            hits = tuple(store.all_hits())
+        corpus = [tokenize(_indexed_text(h)) for h in hits]
+        df = dict(Counter(t for tokens in corpus for t in set(tokens)))
+        bm25 = None
+        if hits:
+            bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            bm25.index(corpus, show_progress=False)
+        return Snapshot(fingerprint, dict(versions), hits, bm25, df)
+
+    def _folder(self, fingerprint: str) -> Path:
+        return self.path / f"{fingerprint}-{_FORMAT}.{TOKENIZER_VERSION}"
+
+    def _save(self, snap: Snapshot) -> None:
+        target = self._folder(snap.fingerprint)
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=self.path))
         try:
-            if self._bm25 is not None:
-                self._bm25.save(str(tmp / "bm25"), show_progress=False)
+            if snap.bm25 is not None:
+                snap.bm25.save(str(tmp / "bm25"), show_progress=False)
             payload = {
-                "fingerprint": self.fingerprint,
-                "hits": [h.model_dump() for h in self._hits],
-                "df": self._df,
+                "fingerprint": snap.fingerprint,
+                "versions": dict(snap.versions),
+                "hits": [h.model_dump() for h in snap.hits],
+                "df": dict(snap.df),
                 "tokenizer": TOKENIZER_VERSION,
                 "format": _FORMAT,
             }
             (tmp / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-            old = self.path.with_name(self.path.name + ".old")
-            if self.path.exists():
-                os.replace(self.path, old)
-            os.replace(tmp, self.path)
-            shutil.rmtree(old, ignore_errors=True)
+            if target.exists():  # unreadable or from an older layout: replace it
+                shutil.rmtree(target, ignore_errors=True)
+            os.replace(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def _load(self, fingerprint: str) -> bool:
-        meta_file = self.path / "chunks.json"
+    def _remove_others(self, fingerprint: str) -> None:
+        keep = self._folder(fingerprint).name
+        if not self.path.is_dir():
+            return
+        for child in self.path.iterdir():
+            if child.name != keep:
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+
+    def _load(self, fingerprint: str, versions: Mapping[str, str]) -> Snapshot | None:
+        folder = self._folder(fingerprint)
+        meta_file = folder / "chunks.json"
         if not meta_file.exists():
-            return False
+            return None
         try:
             payload = json.loads(meta_file.read_text(encoding="utf-8"))
             if (
                 payload.get("fingerprint") != fingerprint
+                or payload.get("versions") != dict(versions)
                 or payload.get("tokenizer") != TOKENIZER_VERSION
                 or payload.get("format") != _FORMAT
             ):
-                return False
-            hits = [Hit.model_validate(h) for h in payload["hits"]]
-            bm25 = bm25s.BM25.load(str(self.path / "bm25")) if hits else None
+                return None
+            hits = tuple(Hit.model_validate(h) for h in payload["hits"])
+            bm25 = bm25s.BM25.load(str(folder / "bm25")) if hits else None
+        # A writer may remove an old folder while another process reads it: rebuilding is the answer.
         except (OSError, ValueError, KeyError) as exc:
-            log.warning("lexical index at %s unreadable (%s); rebuilding", self.path, exc)
-            return False
-        self._hits, self._bm25 = hits, bm25
-        self._df = payload.get("df", {})
-        self.fingerprint = fingerprint
-        return True
+            log.warning("lexical index at %s unreadable (%s); rebuilding", folder, exc)
+            return None
+        return Snapshot(fingerprint, dict(versions), hits, bm25, payload.get("df", {}))
 
 
 def _indexed_text(hit: Hit) -> str:

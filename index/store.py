@@ -6,6 +6,10 @@ Write protocol (keeps the index consistent if a write is interrupted):
 3. chunks of other versions of the document are deleted.
 Readers only trust chunks whose version matches the committed document record, and
 ``collect_garbage()`` (run at start-up) removes chunks left behind by an interrupted write.
+
+Several readers and one writer may share a store: a reader pins the committed versions it started
+from (``pinned``), so that every part of one request (dense, lexical, the letters it names) sees the
+same committed state while a writer commits the next one.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import chromadb
+import chromadb.errors
 from chromadb.config import Settings as ChromaSettings
 
 from rag.errors import DafuError
@@ -27,6 +34,27 @@ from rag.types import Chunk, Document, DocumentInfo, Filters, Hit, LetterMeta
 log = logging.getLogger(__name__)
 
 _BATCH = 256
+_FALLBACK_CANDIDATES = 500
+# Never a real chunk id: deleting it is a no-op write (see ``ChromaStore.catch_up``).
+_NO_SUCH_ID = "\x00dafu-catch-up"
+
+_PINNED: ContextVar[Mapping[str, str] | None] = ContextVar("dafu_pinned_versions", default=None)
+
+
+def fingerprint_of(versions: Mapping[str, str]) -> str:
+    """Changes whenever any committed document changes; keys the derived lexical index."""
+    return hashlib.sha256(json.dumps(sorted(versions.items())).encode()).hexdigest()[:16]
+
+
+@contextmanager
+def pinned(versions: Mapping[str, str] | None) -> Iterator[None]:
+    """Within the block (same thread or task), ``ChromaStore.versions()`` answers ``versions``
+    (``None``: the store's own, e.g. for a write made inside a read)."""
+    token = _PINNED.set(versions)
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 def make_client(chroma_url: str | None, path: Path) -> Any:
@@ -66,22 +94,46 @@ class ChromaStore:
 
     # -- reading -------------------------------------------------------------------------
     def versions(self) -> dict[str, str]:
-        """doc_id -> committed version; cached until this store writes or ``forget_versions()``."""
-        if self._versions is None:
+        """doc_id -> committed version: the pinned ones inside ``pinned()``, else the store's, cached
+        until this store writes or ``forget_versions()``."""
+        pin = _PINNED.get()
+        if pin is not None:
+            return dict(pin)
+        versions = self._versions
+        if versions is None:
             got = self.docs.get(include=["metadatas"])
-            self._versions = {
-                i: str(m["version"]) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+            versions = {
+                i: str(m["version"])
+                for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+                if m is not None
             }
-        return dict(self._versions)
+            self._versions = versions
+        return dict(versions)
 
     def forget_versions(self) -> None:
         """Re-read the committed versions on next use (another process may have written)."""
         self._versions = None
 
+    def catch_up(self) -> None:
+        """Make this process's vector indexes include what other processes wrote.
+
+        Embedded Chroma keeps each collection's vector index in memory and applies the shared write log
+        to it only when this process writes: a no-op delete makes it apply the others' writes. Call it
+        holding the data dir's write lock (``index.locking``), as for any write.
+        """
+        for collection in (self.docs, self.chunks):
+            collection.delete(ids=[_NO_SUCH_ID])
+        self._versions = None
+
     def fingerprint(self) -> str:
         """Changes whenever any committed document changes; keys the derived lexical index."""
-        items = sorted(self.versions().items())
-        return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+        return fingerprint_of(self.versions())
+
+    def source_of(self, doc_id: str) -> str | None:
+        """The file name a committed document was read from, or None."""
+        got = self.docs.get(ids=[doc_id], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0]["source"]) if got["ids"] and metas and metas[0] else None
 
     def get_document(self, doc_id: str) -> Document | None:
         got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
@@ -120,7 +172,7 @@ class ChromaStore:
         out = []
         got = self.chunks.get(include=["metadatas", "documents"])
         for cid, meta, text in zip(got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True):
-            if versions.get(str(meta["doc_id"])) == meta["version"]:
+            if meta is not None and versions.get(str(meta["doc_id"])) == meta["version"]:
                 out.append((int(meta["ordinal"]), _hit(cid, text, meta, 0.0, "lexical")))
         out.sort(key=lambda pair: (pair[1].doc_id, pair[0]))
         return [hit for _, hit in out]
@@ -130,20 +182,37 @@ class ChromaStore:
         count = self.chunks.count()
         if count == 0:
             return []
-        got = self.chunks.query(
-            query_embeddings=[list(embedding)],
-            n_results=min(k, count),
-            where=chroma_where(filters),
-            include=["metadatas", "documents", "distances"],
-        )
+        try:
+            got = self.chunks.query(
+                query_embeddings=[list(embedding)],
+                n_results=min(k, count),
+                where=chroma_where(filters),
+                include=["metadatas", "documents", "distances"],
+            )
+        except chromadb.errors.ChromaError as exc:
+            if filters is None or filters.is_empty():
+                raise
+            # Another process committed chunks this process's vector index has not caught up with yet
+            # (it will on the next read): a filtered search then fails inside Chroma ("Error finding
+            # id"). Search without the filter and apply it here instead.
+            log.warning("filtered dense search failed (%s); filtering the unfiltered results", exc)
+            got = self.chunks.query(
+                query_embeddings=[list(embedding)],
+                n_results=min(count, max(10 * k, _FALLBACK_CANDIDATES)),
+                include=["metadatas", "documents", "distances"],
+            )
         versions = self.versions()
         out = []
         for cid, meta, text, dist in zip(
             got["ids"][0], got["metadatas"][0], got["documents"][0], got["distances"][0], strict=True
         ):
-            if versions.get(str(meta["doc_id"])) == meta["version"]:
-                out.append(_hit(cid, text, meta, 1.0 - float(dist), "dense"))
-        return out
+            # A chunk another process deleted stays in this process's vector index until ``catch_up``;
+            # its metadata is already gone.
+            if meta is not None and text is not None and versions.get(str(meta["doc_id"])) == meta["version"]:
+                hit = _hit(cid, text, meta, 1.0 - float(dist), "dense")
+                if matches(filters, hit):
+                    out.append(hit)
+        return out[:k]
 
     def similar_documents(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
         count = self.docs.count()
@@ -152,7 +221,12 @@ class ChromaStore:
         got = self.docs.query(
             query_embeddings=[list(embedding)], n_results=min(k, count), include=["distances"]
         )
-        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+        versions = self.versions()
+        return [
+            (i, 1.0 - float(d))
+            for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
+            if i in versions
+        ]
 
     # -- writing -------------------------------------------------------------------------
     def put_document(
@@ -221,12 +295,13 @@ class ChromaStore:
 
     def collect_garbage(self) -> int:
         """Delete chunks not belonging to a committed document version (left by an interrupted write)."""
+        self._versions = None
         versions = self.versions()
         got = self.chunks.get(include=["metadatas"])
         stale = [
             cid
             for cid, m in zip(got["ids"], got["metadatas"] or [], strict=True)
-            if versions.get(str(m["doc_id"])) != m["version"]
+            if m is None or versions.get(str(m["doc_id"])) != m["version"]
         ]
         for i in range(0, len(stale), _BATCH):
             self.chunks.delete(ids=stale[i : i + _BATCH])

@@ -45,3 +45,15 @@ class ConversationNotFound(DafuError):
 
 class NotAuthorized(DafuError):
     """A request without the API key the server requires."""
+
+
+class DocumentExists(DafuError):
+    """An upload would replace an indexed document, and replacing was not asked for."""
+
+
+class Busy(DafuError):
+    """Too many requests of one kind, or another writer holds the index: retry after ``retry_after`` s."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

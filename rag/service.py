@@ -5,42 +5,46 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from urllib.parse import urlparse
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.chunking import Chunker
 from index.embeddings import make_embedder, model_slug
 from index.formats.model import Limits
+from index.guard import IndexGuard
 from index.ingest import Ingestor, IngestReport, Progress
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, Snapshot
+from index.loading import read_text
 from index.store import ChromaStore, make_client
+from rag.admission import Gates
 from rag.ask.catalogue import Catalogue
 from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
 from rag.ask.llm import LLMAnswerer
 from rag.ask.particulars import ParticularsAnswerer
 from rag.ask.policy import MODES, AnswerPolicy
-from rag.ask.question import Question, QuestionParser
+from rag.ask.question import QuestionParser
 from rag.ask.retrieval import DenseRetriever, FusionWeights, HybridRetriever, LexicalRetriever, Retriever
 from rag.chat.condense import LLMCondenser
 from rag.chat.conversations import Chats, source_answer
 from rag.chat.followup import FollowUpResolver
 from rag.chat.model import Conversation, Feedback, Resolved, Turn
 from rag.chat.store import ConversationStore, new_id
+from rag.checks import checked_filters, checked_id, checked_name, checked_text
 from rag.draft.drafter import Drafter
 from rag.draft.model import Draft
 from rag.draft.proposal import parse_proposal
-from rag.errors import DocumentNotFound, InvalidInput
+from rag.errors import DocumentNotFound, FileTooLarge, InvalidInput
 from rag.llm.client import ChatClient, OpenAICompatibleClient
 from rag.settings import Settings
 from rag.types import Answer, Document, DocumentInfo, Filters, Hit
 
 log = logging.getLogger(__name__)
 
-_REFRESH_SECONDS = 2.0
+_POLL_SECONDS = 2.0  # a Chroma server may be written by processes that do not share the data dir
 RETRIEVALS = ("hybrid", "dense", "lexical")
 
 
@@ -61,6 +65,7 @@ class DafuService:
         drafter: Drafter,
         dense: DenseRetriever,
         chats: Chats,
+        guard: IndexGuard,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -73,16 +78,25 @@ class DafuService:
         self.drafter = drafter
         self._dense = dense
         self.chats = chats
-        self._write_lock = threading.Lock()
-        self._last_refresh = time.monotonic()
+        self.guard = guard
+        self.gates = Gates(
+            {"ask": settings.ask_workers, "search": settings.search_workers, "draft": settings.draft_workers},
+            settings.queue_limit,
+            {"ask": settings.queue_wait, "search": settings.queue_wait, "draft": settings.draft_queue_wait},
+        )
 
     # -- questions -------------------------------------------------------------------------------
+    # Every read pins one committed state of the index (``lexical.pinned``): dense and lexical search,
+    # and the letters a question names, agree even while a writer commits the next state. Each kind of
+    # read takes a bounded slot (``gates``): a full kind answers Busy rather than waiting without end.
     def search(
         self, query: str, top_k: int | None = None, filters: Filters | None = None, retrieval: str = "hybrid"
     ) -> list[Hit]:
         """The best passages for a query; ``retrieval`` picks hybrid (default), dense or lexical."""
-        question = self._parse(query, "检索内容")
-        return self._retriever(retrieval).retrieve(question, top_k or self.settings.top_k, filters)
+        retriever = self._retriever(retrieval)
+        query, filters = self._text(query, "检索内容"), checked_filters(filters)
+        with self.gates.admit("search"), self._reading():
+            return retriever.retrieve(self.parser.parse(query), top_k or self.settings.top_k, filters)
 
     def ask(
         self,
@@ -95,9 +109,12 @@ class DafuService:
         """An answer with cited quotes, or a refusal with the nearest passages."""
         if mode not in MODES:
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
-        parsed = self._parse(question, "问题")
-        hits = self._retriever(retrieval).retrieve(parsed, top_k or self.settings.top_k, filters)
-        return self.policy.answer(parsed, hits, mode)
+        retriever = self._retriever(retrieval)
+        question, filters = self._text(question, "问题"), checked_filters(filters)
+        with self.gates.admit("ask"), self._reading():
+            parsed = self.parser.parse(question)
+            hits = retriever.retrieve(parsed, top_k or self.settings.top_k, filters)
+            return self.policy.answer(parsed, hits, mode)
 
     def ask_stream(
         self,
@@ -111,14 +128,19 @@ class DafuService:
         (citation checks applied to the whole text). Bad input and an unreachable model raise here."""
         if mode not in MODES:
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
-        parsed = self._parse(question, "问题")
-        hits = self._retriever(retrieval).retrieve(parsed, top_k or self.settings.top_k, filters)
+        retriever = self._retriever(retrieval)
+        question, filters = self._text(question, "问题"), checked_filters(filters)
+        with self.gates.admit("ask"), self._reading():
+            parsed = self.parser.parse(question)
+            hits = retriever.retrieve(parsed, top_k or self.settings.top_k, filters)
         return self.policy.stream(parsed, hits, mode)
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         """The offline answer to a question from passages already retrieved (the eval answers on the
         top of a deeper search)."""
-        return self.policy.answer(self._parse(question, "问题"), list(hits))
+        question = self._text(question, "问题")
+        with self._reading():
+            return self.policy.answer(self.parser.parse(question), list(hits))
 
     @property
     def llm_available(self) -> bool:
@@ -137,9 +159,23 @@ class DafuService:
     ) -> Draft:
         """Draft a reply letter to a proposal's text. ``fields``: proposer, session, number, kind,
         title; a value given overrides what the text says."""
-        self.refresh()
+        proposal = checked_text(proposal, "提案", 10 * self.settings.max_proposal_chars, required=False)
+        fields = {k: checked_text(v, k, 200, required=False) or None for k, v in fields.items()}
         parsed = parse_proposal(proposal, max_chars=self.settings.max_proposal_chars, **fields)
-        return self.drafter.draft(parsed, top_k or self.settings.top_k, mode)
+        with self.gates.admit("draft"), self._reading():
+            return self.drafter.draft(parsed, top_k or self.settings.top_k, mode)
+
+    def proposal_text(self, name: str, data: bytes) -> str:
+        """The text of an uploaded proposal file (.txt .md .docx .pdf), to draft a reply to."""
+        name = checked_name(name)
+        if len(data) > self.settings.max_upload_bytes:
+            raise FileTooLarge(too_large(self.settings.max_upload_bytes))
+        return read_text(Path(name), data)
+
+    def _reading(self) -> AbstractContextManager[Snapshot]:
+        """Pick up other processes' writes, then pin the committed state for the whole read."""
+        self.guard.refresh()
+        return self.lexical.pinned()
 
     # -- conversations ---------------------------------------------------------------------------
     def chat(
@@ -180,19 +216,19 @@ class DafuService:
         here, before anything is streamed."""
         if mode not in MODES:
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
-        text = self._text(question, "问题")
+        text, filters = self._text(question, "问题"), checked_filters(filters)
         conversation_id, new, previous = self.chats.history(conversation_id, history)
-        self.refresh()
-        resolution = self.chats.resolve(text, previous)
         events: Iterator[str | Answer]
-        if resolution.source_of is not None:
-            answer = source_answer(resolution.source_of)
-            events = iter([answer.answer, answer])
-        else:
-            hits = self._retriever(retrieval).retrieve(
-                resolution.question, top_k or self.settings.top_k, filters or resolution.filters
-            )
-            events = self.policy.stream(resolution.question, hits, mode)
+        with self.gates.admit("ask"), self._reading():
+            resolution = self.chats.resolve(text, previous)
+            if resolution.source_of is not None:
+                answer = source_answer(resolution.source_of)
+                events = iter([answer.answer, answer])
+            else:
+                hits = self._retriever(retrieval).retrieve(
+                    resolution.question, top_k or self.settings.top_k, filters or resolution.filters
+                )
+                events = self.policy.stream(resolution.question, hits, mode)
         turn_id = new_id()
         resolved = Resolved(
             conversation_id=conversation_id, turn_id=turn_id, question=text, resolved=resolution.text,
@@ -226,20 +262,7 @@ class DafuService:
         return self.chats.store.feedback()
 
     def _text(self, text: str, what: str) -> str:
-        text = (text or "").strip()
-        if not text:
-            raise InvalidInput(f"{what}不能为空，请输入要查询的内容。")
-        if len(text) > self.settings.max_question_chars:
-            raise InvalidInput(
-                f"{what}过长（{len(text)} 字，上限 {self.settings.max_question_chars} 字）。请精简后重试；"
-                "起草答复请使用“起草”功能。"
-            )
-        return text
-
-    def _parse(self, text: str, what: str) -> Question:
-        text = self._text(text, what)
-        self.refresh()
-        return self.parser.parse(text)
+        return checked_text(text, what, self.settings.max_question_chars)
 
     def _retriever(self, name: str) -> Retriever:
         try:
@@ -247,21 +270,19 @@ class DafuService:
         except KeyError:
             raise InvalidInput(f"未知的检索方式“{name}”，可选 {'、'.join(RETRIEVALS)}。") from None
 
-    # -- the index -------------------------------------------------------------------------------
+    # -- the index ---------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Pick up changes other processes made to the store (e.g. `dafu ingest` beside `dafu serve`).
-        Checked at most every few seconds: it costs a read of the document records."""
-        now = time.monotonic()
-        if now - self._last_refresh >= _REFRESH_SECONDS:
-            self._last_refresh = now
-            self.store.forget_versions()
-            self.lexical.sync(self.store)
+        """Pick up changes other processes made to the store (e.g. `dafu ingest` beside `dafu serve`)."""
+        self.guard.refresh()
 
-    # -- documents -------------------------------------------------------------------------------
+    # -- documents ---------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
+        self.guard.refresh()
         return self.store.list_documents()
 
     def document(self, doc_id: str) -> Document:
+        doc_id = checked_id(doc_id)
+        self.guard.refresh()
         doc = self.store.get_document(doc_id)
         if doc is None:
             raise DocumentNotFound(
@@ -269,28 +290,64 @@ class DafuService:
             )
         return doc
 
-    def ingest(self, paths: list[Path], progress: Progress | None = None) -> IngestReport:
-        with self._write_lock:
-            return self.ingestor.ingest_paths(paths, progress)
+    def ingest(
+        self, paths: list[Path], progress: Progress | None = None, *, replace: bool = False
+    ) -> IngestReport:
+        """Index files and folders of this machine (the CLI; never a path a remote caller sends).
+        Waits for another writer as long as it takes."""
+        with self.guard.writing():
+            return self.ingestor.ingest_paths(paths, progress, replace=replace)
 
-    def upload(self, name: str, data: bytes) -> tuple[str, str]:
-        with self._write_lock:
-            return self.ingestor.ingest_bytes(name, data)
+    def upload(self, name: str, data: bytes, *, replace: bool = False) -> tuple[str, str]:
+        """Index one uploaded file from its name and bytes. A document already indexed under that id
+        is replaced only when ``replace`` (else ``DocumentExists``). Returns (doc_id, status)."""
+        name = checked_name(name)
+        limit = self.settings.max_upload_bytes
+        if len(data) > limit:
+            raise FileTooLarge(too_large(limit))
+        with self.guard.writing(self.settings.write_wait):
+            return self.ingestor.ingest_bytes(name, data, replace=replace)
 
     def delete(self, doc_id: str) -> None:
-        with self._write_lock:
+        doc_id = checked_id(doc_id)
+        with self.guard.writing(self.settings.write_wait):
             if not self.ingestor.remove(doc_id):
                 raise DocumentNotFound(f"没有编号为“{doc_id}”的文档，无法删除。")
 
     def health(self) -> dict[str, object]:
+        """``status`` is ``ok`` only when a search over the current index succeeds."""
+        status, problem = "ok", None
+        try:
+            with self._reading() as snap:
+                self.retrievers["hybrid"].retrieve(self.parser.parse("答复"), 1)
+                documents, chunks = len(snap.versions), len(snap.hits)
+        except Exception as exc:  # whatever broke, the answer is "not ok", with what broke
+            log.exception("health check failed")
+            status, problem, documents, chunks = "error", f"{type(exc).__name__}: {exc}", 0, 0
         return {
-            "status": "ok",
-            "documents": len(self.store.versions()),
-            "chunks": len(self.lexical),
-            "embedding_model": self.settings.embed_model,
-            "store": self.settings.chroma_url or str(self.settings.chroma_path),
+            "status": status,
+            "documents": documents,
+            "chunks": chunks,
+            "embedding_model": model_slug(self.settings.embed_model),
+            "store": _store_label(self.settings.chroma_url),
             "llm": self.settings.llm_model if self.llm_available else None,
+            "problem": problem,
+            "queues": {kind: vars(s) for kind, s in self.gates.stats().items()},
         }
+
+
+def too_large(limit: int) -> str:
+    # Limits under 1 MB (set by administrators or tests) would otherwise read as "0 MB".
+    size = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+    return f"文件超过上传上限 {size}。请拆分文件或联系管理员调整 DAFU_MAX_UPLOAD_BYTES。"
+
+
+def _store_label(chroma_url: str | None) -> str:
+    """Where the index lives, without paths or credentials."""
+    if not chroma_url:
+        return "embedded"
+    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    return f"chroma {url.hostname or ''}:{url.port or ''}".rstrip(":")
 
 
 def build_service(
@@ -300,9 +357,11 @@ def build_service(
     embedder = embedder or make_embedder(settings.embed_model, settings.embed_batch_size)
     client = make_client(settings.chroma_url, settings.chroma_path)
     store = ChromaStore(client, f"{settings.collection_prefix}_{model_slug(settings.embed_model)}")
-    store.collect_garbage()
     lexical = LexicalIndex(settings.lexical_path / store.namespace)
-    lexical.sync(store)
+    guard = IndexGuard(
+        settings.data_dir, store, lexical, poll_seconds=_POLL_SECONDS if settings.chroma_url else None
+    )
+    guard.start()
     ingestor = Ingestor(
         store,
         lexical,
@@ -338,5 +397,5 @@ def build_service(
     )  # fmt: skip
     return DafuService(
         settings, embedder=embedder, store=store, lexical=lexical, ingestor=ingestor, retrievers=retrievers,
-        parser=parser, policy=policy, drafter=drafter, dense=dense, chats=chats,
+        parser=parser, policy=policy, drafter=drafter, dense=dense, chats=chats, guard=guard,
     )  # fmt: skip

@@ -57,7 +57,6 @@ class Settings(BaseSettings):
         default="最后，再次感谢{addressee}一直以来对我们工作的关心和支持！",
         description="The closing sentence of a drafted reply; {addressee} is the proposer.",
     )
-    max_upload_bytes: int = 20 * 1024 * 1024
     api_key: str | None = Field(
         default=None,
         description="When set, every /v1 request must send `Authorization: Bearer <key>`; empty = open API.",
@@ -79,6 +78,29 @@ class Settings(BaseSettings):
         default=600.0, description="Time to read one file (conversion and OCR included)."
     )
     ocr_threads: int = Field(default=2, ge=1, description="CPU threads the OCR engine uses.")
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, description="Largest file one upload may send.")
+    max_upload_batch_bytes: int = Field(
+        default=100 * 1024 * 1024, description="Largest request of the UI's upload (several files at once)."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, description="Largest request body other than file uploads (JSON, forms)."
+    )
+    allowed_hosts: str = Field(
+        default="127.0.0.1,localhost,::1",
+        description="Host names the server answers to, comma-separated (DNS rebinding protection); "
+        "add the name or address users type when serving beyond this machine.",
+    )
+    write_wait: float = Field(
+        default=10.0, description="Seconds an upload or delete waits for another writer before a 503."
+    )
+    ask_workers: int = Field(default=2, ge=1, description="Asks answered at once; more wait in line.")
+    search_workers: int = Field(default=2, ge=1, description="Searches run at once.")
+    draft_workers: int = Field(default=1, ge=1, description="Drafts written at once.")
+    queue_limit: int = Field(
+        default=64, ge=0, description="Requests of one kind that may wait in line; more get a 503."
+    )
+    queue_wait: float = Field(default=30.0, description="Seconds an ask or search may wait in line.")
+    draft_queue_wait: float = Field(default=120.0, description="Seconds a draft may wait in line.")
 
     @property
     def chroma_path(self) -> Path:
@@ -92,6 +114,12 @@ class Settings(BaseSettings):
     def chat_path(self) -> Path:
         """Conversations and feedback (SQLite)."""
         return self.data_dir / "chat.sqlite3"
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """``allowed_hosts`` as lower-case names, without brackets or ports."""
+        names = (h.strip().lower().strip("[]") for h in self.allowed_hosts.split(","))
+        return frozenset(n for n in names if n)
 
 
 @lru_cache(maxsize=1)

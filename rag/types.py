@@ -40,6 +40,9 @@ class LetterMeta(Frozen):
     contact: str = ""  # contact person
     phone: str = ""
     articles: tuple[Article, ...] = ()
+    # Sentences shaped like instructions to an AI system (index.instructions): quoted as data, never
+    # as an answer.
+    instructions: tuple[tuple[int, int], ...] = ()
 
 
 Span = tuple[int, int]
@@ -140,7 +143,10 @@ class Answer(Frozen):
 
 
 class Filters(Frozen):
-    """Metadata filters for retrieval. Empty fields do not filter."""
+    """Metadata filters for retrieval. Empty fields do not filter; an unknown one is an error (a typo
+    would otherwise silently widen the search)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     year: int | None = None
     kind: str | None = None

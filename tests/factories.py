@@ -449,3 +449,36 @@ def fake_llm_server() -> Iterator[FakeLLM]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+LOCAL = "http://127.0.0.1"  # the API answers loopback names only (DAFU_ALLOWED_HOSTS)
+
+
+def api_client(service: DafuService, *, ui: bool = False) -> Any:
+    """A TestClient over the real app and ``service``, addressed as a local browser or program would."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    return TestClient(create_app(service.settings, service=service, ui=ui), base_url=LOCAL)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port in this process; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

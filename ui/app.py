@@ -15,17 +15,31 @@ import gradio as gr  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 
 from rag.service import DafuService  # noqa: E402
+from rag.settings import Settings  # noqa: E402
 from ui.ask import FilterRow, build_ask_tab, build_search_tab  # noqa: E402
 from ui.common import ServiceGetter  # noqa: E402
 from ui.draft import build_draft_tab  # noqa: E402
 from ui.letters import build_letters_tab  # noqa: E402
 from ui.style import CSS, theme  # noqa: E402
+from ui.uploads import HideUploadPaths, read_upload, upload_root  # noqa: E402
 
 PATH = "/ui"
 
 
+# Uploaded files older than an hour are removed every hour (they are read once, when indexed).
+_DELETE_CACHE = (3600, 3600)
+
+
 def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
-    with gr.Blocks(title="答复 · 答复函问答与起草", analytics_enabled=False) as blocks:
+    # Gradio records every file its upload route wrote; handlers read only those (ui.uploads).
+    def read(path: object) -> tuple[str, bytes]:
+        svc = get_service()
+        limit = svc.settings.max_upload_bytes if svc is not None else 0
+        return read_upload(path, upload_root(), lambda: blocks.upload_file_set, limit)
+
+    with gr.Blocks(
+        title="答复 · 答复函问答与起草", analytics_enabled=False, delete_cache=_DELETE_CACHE
+    ) as blocks:
         gr.HTML(
             '<header class="dafu-header"><h1>答复</h1>'
             "<p>答复函的问答、检索与起草。所有回答均附原文引用，点击即可查看出处。</p></header>"
@@ -33,8 +47,8 @@ def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
         with gr.Tabs():
             ask_tab, ask_filters, mode = build_ask_tab(get_service)
             search_tab, search_filters = build_search_tab(get_service)
-            letters = build_letters_tab(get_service)
-            draft_mode = build_draft_tab(get_service)
+            letters = build_letters_tab(get_service, read)
+            draft_mode = build_draft_tab(get_service, read)
 
         def on_load(current: str) -> tuple[Any, ...]:
             svc = get_service()
@@ -68,12 +82,16 @@ def _refresher(filters: FilterRow, get_service: ServiceGetter) -> Any:
     return lambda: filters.refresh(get_service)
 
 
-def mount(app: FastAPI) -> None:
-    """Mount the UI at ``/ui``; handlers read ``app.state.service`` per request (built in the lifespan)."""
+def mount(app: FastAPI, settings: Settings) -> None:
+    """Mount the UI at ``/ui``; handlers read ``app.state.service`` per request (built in the lifespan).
+
+    Gradio's upload route is bounded (``max_file_size``; the request as a whole by ``api.security``)
+    and its answers carry no absolute path (``ui.uploads.HideUploadPaths``)."""
 
     def get_service() -> DafuService | None:
         return getattr(app.state, "service", None)
 
+    app.add_middleware(HideUploadPaths, prefix=PATH, root=upload_root())
     gr.mount_gradio_app(
         app,
         build_blocks(get_service),
@@ -85,4 +103,5 @@ def mount(app: FastAPI) -> None:
         ssr_mode=False,
         mcp_server=False,
         pwa=False,
+        max_file_size=settings.max_upload_bytes,
     )

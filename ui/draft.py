@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from index.loading import read_text
 from rag.draft.docx import write_docx
 from rag.draft.model import Draft
 from rag.service import DafuService
@@ -52,7 +52,8 @@ def summary_html(result: Draft) -> tuple[str, list[render.Target]]:
     return '<div class="dafu-subhead">点击引用，在下方查看原文：</div>' + "".join(cards), targets
 
 
-def build_draft_tab(get_service: ServiceGetter) -> gr.Radio:
+def build_draft_tab(get_service: ServiceGetter, read: Callable[[object], tuple[str, bytes]]) -> gr.Radio:
+    """``read``: a path the page sent -> (file name, bytes), refusing anything Gradio did not upload."""
     with gr.Tab("起草", id="draft"):
         with gr.Row():
             with gr.Column(scale=1, min_width=320):
@@ -64,7 +65,11 @@ def build_draft_tab(get_service: ServiceGetter) -> gr.Radio:
                     elem_id="draft-text",
                 )
                 upload = gr.File(
-                    label="或上传提案文件", file_count="single", height=130, elem_id="draft-file"
+                    label="或上传提案文件",
+                    file_count="single",
+                    file_types=[".txt", ".md", ".docx", ".pdf"],
+                    height=130,
+                    elem_id="draft-file",
                 )
                 with gr.Row():
                     proposer = gr.Textbox(label="提案人（可选）", min_width=140)
@@ -89,7 +94,8 @@ def build_draft_tab(get_service: ServiceGetter) -> gr.Radio:
         if not path:
             return gr.Textbox(), ""
         try:
-            return read_text(Path(path)), ""
+            name, data = read(path)
+            return need(get_service).proposal_text(name, data), ""
         except Exception as exc:
             return gr.Textbox(), render.notice(message_for(exc))
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import gradio as gr
 
-from rag.errors import FileTooLarge
 from rag.service import DafuService
 from ui import render
 from ui.common import VIEWER_HINT, ServiceGetter, message_for, need
+
+Reader = Callable[[object], tuple[str, bytes]]  # a path from the page -> (file name, bytes)
 
 STATUS_WORDS = {"added": "已收录", "updated": "已更新", "unchanged": "内容未变，无需重新索引"}
 
@@ -26,31 +27,36 @@ element.addEventListener('click', (event) => {
 """
 
 
-def upload_files(svc: DafuService, paths: list[str], progress: gr.Progress) -> tuple[list[str], list[str]]:
+def upload_files(
+    svc: DafuService, paths: list[str], progress: gr.Progress, *, read: Reader, replace: bool = False
+) -> tuple[list[str], list[str], bool]:
     """Index each file on its own, so one bad file neither stops nor undoes the others.
 
-    Returns (report lines, paths that failed: left in the upload box to fix and retry).
+    ``read`` turns a path the page sent into (name, bytes), refusing anything Gradio did not upload.
+    Returns (report lines, uploaded files that failed: left in the upload box to fix and retry,
+    whether anything failed).
     """
     lines: list[str] = []
     failed: list[str] = []
-    limit = svc.settings.max_upload_bytes
+    failed_any = False
     for done, path in enumerate(paths):
-        name = Path(path).name
+        name = Path(str(path)).name
         progress((done, len(paths)), desc=f"正在索引 {name}", unit="个文件")
         try:
-            data = Path(path).read_bytes()
-            if len(data) > limit:
-                raise FileTooLarge(
-                    f"文件超过上传上限 {limit // (1024 * 1024)} MB。请拆分文件或联系管理员调整 DAFU_MAX_UPLOAD_BYTES。"
-                )
-            doc_id, status = svc.upload(name, data)
+            name, data = read(path)
+        except Exception as exc:  # not a file the upload box sent: nothing to leave in the box
+            lines.append(f"❌ 未能收录 {name}：{message_for(exc)}")
+            failed_any = True
+            continue
+        try:
+            doc_id, status = svc.upload(name, data, replace=replace)
         except Exception as exc:
             failed.append(path)
             lines.append(f"❌ 未能收录 {name}：{message_for(exc)}")
             continue
         lines.append(f"✅ {name}：{STATUS_WORDS.get(status, status)}（编号 {doc_id}）")
     progress((len(paths), len(paths)), desc="完成", unit="个文件")
-    return lines, failed
+    return lines, failed, failed_any or bool(failed)
 
 
 def _status(lines: list[str], failed: bool) -> str:
@@ -67,20 +73,27 @@ class LettersTab:
     refresh: Callable[[str], str]  # the list's HTML, with the given doc_id highlighted
 
 
-def build_letters_tab(get_service: ServiceGetter) -> LettersTab:
+def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
     with gr.Tab("文档", id="letters") as tab:
         with gr.Accordion("上传答复函", open=True):
             files = gr.File(
                 label="选择文件（.txt、.md、.docx、.doc、.wps、.pdf、.ofd、扫描图片，可多选）",
                 file_count="multiple",
+                file_types=[".txt", ".md", ".docx", ".pdf"],
                 height=130,
                 elem_id="letters-files",
+            )
+            replace = gr.Checkbox(
+                False,
+                label="替换同名文档（已收录同一编号的文档时，用新文件替换它）",
+                elem_id="letters-replace",
             )
             upload = gr.Button("上传并索引", variant="primary", elem_id="letters-upload")
             status = gr.HTML("", elem_id="letters-status")
         gr.Markdown("**已收录的答复函**：点击一行查看原文，或选中后删除。")
         listing = gr.HTML("", elem_id="letters-list", js_on_load=CLICK_ROW_JS)
         selected = gr.State("")
+        confirming = gr.State("")  # the doc_id whose deletion the user was asked to confirm
         with gr.Row():
             chosen = gr.Textbox(label="已选文档", interactive=False, scale=4, elem_id="letters-chosen")
             delete = gr.Button("删除所选", variant="stop", scale=1, min_width=110, elem_id="letters-delete")
@@ -107,32 +120,49 @@ def build_letters_tab(get_service: ServiceGetter) -> LettersTab:
         except Exception as exc:
             return "", "", render.notice(message_for(exc)), refresh(""), gr.Row(visible=False), ""
 
-    def ask_confirm(doc_id: str, label: str) -> tuple[Any, str, str]:
+    def ask_confirm(doc_id: str, label: str) -> tuple[Any, str, str, str]:
         if not doc_id:
-            return gr.Row(visible=False), "", render.notice("请先在列表中点击要删除的文档。", "warn")
-        return gr.Row(visible=True), f"确定删除 **{label}** 吗？删除后不可恢复，需重新上传。", ""
+            return gr.Row(visible=False), "", render.notice("请先在列表中点击要删除的文档。", "warn"), ""
+        return gr.Row(visible=True), f"确定删除 **{label}** 吗？删除后不可恢复，需重新上传。", "", doc_id
 
-    def remove(doc_id: str, label: str) -> tuple[str, str, str, str, Any, str]:
+    def remove(doc_id: str, label: str, asked: str) -> tuple[str, str, str, str, Any, str, str]:
+        # Only the letter the user was asked about, after "确认删除"; the service checks the rest.
+        if not doc_id or doc_id != asked:
+            note = render.notice("请先在列表中选择要删除的文档，再点击“删除所选”并确认。", "warn")
+            return doc_id, label, note, refresh(doc_id), gr.Row(visible=False), VIEWER_HINT, ""
         try:
             need(get_service).delete(doc_id)
             note = render.notice(f"已删除 {label}。", "info")
         except Exception as exc:
             note = render.notice(message_for(exc))
-        return "", "", note, refresh(""), gr.Row(visible=False), VIEWER_HINT
+        return "", "", note, refresh(""), gr.Row(visible=False), VIEWER_HINT, ""
 
-    def do_upload(paths: list[str] | None, current: str, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+    def do_upload(
+        paths: list[str] | None,
+        swap: bool,
+        current: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008
+    ) -> tuple:
         if not paths:
             return render.notice("请先选择要上传的文件。", "warn"), refresh(current), paths
+        if not isinstance(paths, list):
+            paths = [paths]
         try:
-            lines, failed = upload_files(need(get_service), paths, progress)
+            lines, failed, any_failed = upload_files(
+                need(get_service), paths, progress, read=read, replace=bool(swap)
+            )
         except Exception as exc:
-            return render.notice(message_for(exc)), refresh(current), paths
-        return _status(lines, bool(failed)), refresh(current), failed or None
+            return render.notice(message_for(exc)), refresh(current), None
+        return _status(lines, any_failed), refresh(current), failed or None
 
     tab.select(refresh, selected, listing)
     listing.click(pick, None, [selected, chosen, letter, listing, confirm_row, delete_note])
-    delete.click(ask_confirm, [selected, chosen], [confirm_row, confirm_text, delete_note])
-    cancel.click(lambda: gr.Row(visible=False), None, confirm_row)
-    confirm.click(remove, [selected, chosen], [selected, chosen, delete_note, listing, confirm_row, letter])
-    upload.click(do_upload, [files, selected], [status, listing, files])
+    delete.click(ask_confirm, [selected, chosen], [confirm_row, confirm_text, delete_note, confirming])
+    cancel.click(lambda: (gr.Row(visible=False), ""), None, [confirm_row, confirming])
+    confirm.click(
+        remove,
+        [selected, chosen, confirming],
+        [selected, chosen, delete_note, listing, confirm_row, letter, confirming],
+    )
+    upload.click(do_upload, [files, replace, selected], [status, listing, files])
     return LettersTab(tab, listing, selected, refresh)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ServiceDep
+from api.schemas import Request
 from rag.draft.docx import write_docx
 from rag.draft.model import DraftSection, SimilarLetter
 from rag.types import Citation
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["draft"])
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class DraftRequest(BaseModel):
+class DraftRequest(Request):
     proposal: str = Field(
         description="The proposal's full text (at most DAFU_MAX_PROPOSAL_CHARS characters)."
     )

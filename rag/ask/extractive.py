@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from index.instructions import instruction_spans, overlaps
 from index.tokenize import tokenize
 from rag.ask.question import Part, Question
 from rag.types import Answer, Citation, Hit
@@ -134,9 +135,10 @@ class ExtractiveAnswerer:
         out: list[_Candidate] = []
         for rank, hit in enumerate(hits):
             context_cov = _coverage(weights, total, contexts.tokens(hit))
+            flagged = contexts.flagged(hit)
             for start, end in _windows(hit.text):
                 window = hit.text[start:end]
-                if window == hit.doc_number:
+                if window == hit.doc_number or overlaps(flagged, start, end):
                     continue
                 tokens = frozenset(tokenize(window))
                 score = w.window * _coverage(window_weights, window_total, tokens) + w.context * context_cov
@@ -161,7 +163,7 @@ class ExtractiveAnswerer:
         support = 0.5 * _coverage(weights, total, windows) + 0.5 * _coverage(
             weights, total, passages | windows
         )
-        texts = " ".join(_context(c.hit) for c in chosen)
+        texts = " ".join(_context(c.hit, contexts.flagged(c.hit)) for c in chosen)
         if question.years and not all(y in texts for y in question.years):
             support *= w.missing_year
         if question.places and not all(p in texts for p in question.places):
@@ -177,19 +179,30 @@ class ExtractiveAnswerer:
 
 
 class _Contexts:
-    """Tokens of each hit's passage with its letter's 文号, title and section, computed once per answer."""
+    """Per hit, computed once per answer: the tokens of its passage with its letter's 文号, title and
+    section, and the spans of its instruction-shaped sentences (never quoted, and their words support
+    nothing: a letter is data, not instructions)."""
 
     def __init__(self) -> None:
         self._tokens: dict[str, frozenset[str]] = {}
+        self._flagged: dict[str, tuple[tuple[int, int], ...]] = {}
+
+    def flagged(self, hit: Hit) -> tuple[tuple[int, int], ...]:
+        if hit.chunk_id not in self._flagged:
+            self._flagged[hit.chunk_id] = instruction_spans(hit.text)
+        return self._flagged[hit.chunk_id]
 
     def tokens(self, hit: Hit) -> frozenset[str]:
         if hit.chunk_id not in self._tokens:
-            self._tokens[hit.chunk_id] = frozenset(tokenize(_context(hit)))
+            self._tokens[hit.chunk_id] = frozenset(tokenize(_context(hit, self.flagged(hit))))
         return self._tokens[hit.chunk_id]
 
 
-def _context(hit: Hit) -> str:
-    return f"{hit.doc_number} {hit.title} {hit.section} {hit.text}"
+def _context(hit: Hit, flagged: tuple[tuple[int, int], ...] = ()) -> str:
+    text = hit.text
+    for a, b in reversed(flagged):
+        text = text[:a] + " " + text[b:]
+    return f"{hit.doc_number} {hit.title} {hit.section} {text}"
 
 
 def _coverage(weights: dict[str, float], total: float, tokens: set[str] | frozenset[str]) -> float:

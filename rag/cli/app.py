@@ -45,7 +45,7 @@ def service(settings: Settings | None = None) -> DafuService:
         return build_service(settings or get_settings())
 
 
-def ingest_with_progress(svc: DafuService, paths: list[Path]) -> IngestReport:
+def ingest_with_progress(svc: DafuService, paths: list[Path], *, replace: bool = False) -> IngestReport:
     with Progress(
         TextColumn("[bold]索引"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), console=console, transient=False,
@@ -55,7 +55,7 @@ def ingest_with_progress(svc: DafuService, paths: list[Path]) -> IngestReport:
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=name)
 
-        return svc.ingest(paths, progress)
+        return svc.ingest(paths, progress, replace=replace)
 
 
 def top_k_option(help: str = "Passages to use (default: DAFU_TOP_K).") -> Callable[[Any], Any]:

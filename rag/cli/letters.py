@@ -14,12 +14,19 @@ from rag.cli import app
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def ingest(paths: tuple[Path, ...]) -> None:
-    """Index letter files or folders (.txt .md .docx .doc .wps .pdf .ofd, scanned images)."""
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace letters indexed from another file under the same id (e.g. a.txt by a.docx).",
+)
+def ingest(paths: tuple[Path, ...], replace: bool) -> None:
+    """Index letter files or folders (.txt .md .docx .doc .wps .pdf .ofd, scanned
+    images). A file indexed before under the same name
+    is updated when it changed; another file that maps to an indexed letter's id needs --replace."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.ClickException(f"路径不存在：{', '.join(missing)}")
-    report = app.ingest_with_progress(app.service(), list(paths))
+    report = app.ingest_with_progress(app.service(), list(paths), replace=replace)
     app.console.print(
         f"新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，失败 {len(report.failed)}"
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index.instructions import instruction_spans, overlaps
 from index.store import ChromaStore
 from index.tokenize import tokenize
 from rag.ask.question import Question
@@ -145,7 +146,10 @@ def candidates(query: str, hits: list[Hit], commit_from: dict[str, int | None]) 
     out = []
     for hit in hits:
         section_rel = _relevance(weights, total, hit.section)
+        flagged = instruction_spans(hit.text)  # a letter is quoted, never obeyed
         for a, b in quote_spans(hit.text):
+            if overlaps(flagged, a, b):
+                continue
             text = hit.text[a:b]
             commitment = bool(
                 hit.section.endswith("下一步")

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from rag.service import DafuService, build_service
 from tests.conftest import make_settings
+from tests.factories import api_client
 
 REVENUE_DOC = "温科提复〔2024〕126号"
 
 
 @pytest.fixture(scope="module")
 def client(service: DafuService) -> Iterator[TestClient]:
-    with TestClient(create_app(service.settings, service=service, ui=False)) as test_client:
+    with api_client(service) as test_client:
         yield test_client
 
 
@@ -113,7 +113,7 @@ def test_root_redirects_to_the_api_docs_without_ui(client: TestClient) -> None:
 
 def test_top_k_defaults_to_the_setting(indexed_dir: Path) -> None:
     service = build_service(make_settings(indexed_dir, top_k=3))
-    with TestClient(create_app(service.settings, service=service, ui=False)) as client:
+    with api_client(service) as client:
         assert len(client.post("/v1/search", json={"query": "生物医药产业发展"}).json()["hits"]) == 3
         asked = client.post("/v1/ask", json={"question": "2025年全市地区生产总值是多少？"}).json()
         assert len(asked["hits"]) == 3

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from rag.service import DafuService, build_service
 from rag.settings import Settings
-from tests.factories import LETTERS, docx_bytes, index_state
+from tests.factories import LETTERS, api_client, docx_bytes, index_state
 
 LETTER_001 = "001_49815bdeb399fae2"
 NEW_LETTER = (
@@ -21,7 +20,7 @@ NEW_LETTER = (
 
 
 def _client(service: DafuService) -> TestClient:
-    return TestClient(create_app(service.settings, service=service, ui=False))
+    return api_client(service)
 
 
 @pytest.fixture

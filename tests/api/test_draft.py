@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from rag.service import DafuService
+from tests.factories import api_client
 
 PROPOSAL = (
     "关于提升医疗器械注册审评服务效能的建议\n提出人：黄志远代表（市十四届人大五次会议）\n"
@@ -21,7 +21,7 @@ PROPOSAL = (
 
 @pytest.fixture(scope="module")
 def client(service: DafuService) -> Iterator[TestClient]:
-    with TestClient(create_app(service.settings, service=service, ui=False)) as test_client:
+    with api_client(service) as test_client:
         yield test_client
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -161,8 +162,22 @@ def test_docx_and_pdf_uploads_are_indexed_and_searchable(writable_service: DafuS
 
 def test_doc_ids_are_safe_and_stable() -> None:
     assert doc_id_for("000_1e27e530b0266b6c.txt") == "000_1e27e530b0266b6c"
-    assert doc_id_for("../../etc/关于 眼谷.docx") == "关于_眼谷"
+    assert doc_id_for("关于眼谷-2024.docx") == "关于眼谷-2024"
+    assert doc_id_for("../../etc/关于 眼谷.docx") == doc_id_for("关于 眼谷.txt")
+    assert re.fullmatch(r"关于_眼谷\.[0-9a-f]{10}", doc_id_for("关于 眼谷.docx"))
     assert doc_id_for("???.txt") == doc_id_for("???.txt") != ""
+    assert all(
+        re.fullmatch(r"[\w\-.]+", doc_id_for(n)) for n in ("a b.txt", "?.md", "x<y>.pdf", "报告(1).txt")
+    )
+
+
+def test_names_that_differ_only_in_symbols_get_different_ids() -> None:
+    names = ["报告(1).txt", "报告[1].txt", "报告 1.docx", "报告_1.txt", "报告（1）.txt", "报告-1.txt"]
+    ids = [doc_id_for(n) for n in names]
+    assert len(set(ids)) == len(names), ids
+    # The extension names the format, not the letter: a.txt and a.docx share an id, and replacing one
+    # by the other must be asked for (see the upload and ingest tests).
+    assert doc_id_for("报告(1).txt") == doc_id_for("报告(1).docx")
 
 
 def test_two_files_with_the_same_stem_do_not_replace_each_other(

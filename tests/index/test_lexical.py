@@ -21,7 +21,8 @@ def _results(service: DafuService) -> list[list[tuple[str, float]]]:
 
 
 def _folder(service: DafuService):  # type: ignore[no-untyped-def]
-    return service.lexical.path
+    """The persisted folder of the index's current state (one folder per committed state)."""
+    return service.lexical._folder(service.lexical.fingerprint)
 
 
 def test_lexical_index_is_persisted_and_reused(

@@ -95,7 +95,7 @@ def test_a_rebuilt_service_is_consistent_after_a_crash(
     assert _orphans(rebuilt.store) == []  # start-up garbage collection
     raw_ids = set(rebuilt.store.chunks.get(include=[])["ids"])
     lexical_ids = {c.chunk_id for c in rebuilt.store.all_hits()}
-    assert raw_ids == lexical_ids == {h.chunk_id for h in rebuilt.lexical._hits}
+    assert raw_ids == lexical_ids == {h.chunk_id for h in rebuilt.lexical.snapshot.hits}
     assert len(rebuilt.lexical) == sum(d.chunks for d in rebuilt.documents())
     top = rebuilt.search(QUERY)[0]
     assert "1588亿元" in top.text and top.doc_number == REVENUE_DOC_NUMBER

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
-from api.app import create_app
 from rag.service import DafuService
 from rag.types import Answer, Citation, Document, LetterMeta
 from rag.vocabulary import NOT_FOUND
-from tests.factories import make_hit
+from tests.factories import api_client, make_hit
 from ui import render
 from ui.draft import call_draft
 
@@ -82,7 +79,7 @@ def test_documents_table_has_the_metadata_columns(service: DafuService) -> None:
 
 
 def test_ui_is_mounted_and_offline(service: DafuService) -> None:
-    with TestClient(create_app(service.settings, service=service)) as client:
+    with api_client(service, ui=True) as client:
         page = client.get("/ui/")
         assert page.status_code == 200
         assert "fonts.googleapis" not in page.text and "cdn.jsdelivr" not in page.text

@@ -48,9 +48,10 @@ def test_prompt_numbers_passages_with_doc_number(fake_llm: FakeLLM) -> None:
     assert messages[0]["role"] == "system" and NOT_FOUND in messages[0]["content"]
     last = messages[-1]["content"]
     assert last.startswith(
-        "[1] 温科提复〔2024〕126号《关于市政协十二届三次会议395号提案的答复函》 章节：答复\n中国眼谷"
+        "<资料>\n[1] 温科提复〔2024〕126号《关于市政协十二届三次会议395号提案的答复函》 章节：答复\n中国眼谷"
     )
-    assert "\n\n[2] 温科提复〔2024〕126号" in last and "\n\n[3] " in last
+    assert "</资料>\n\n<资料>\n[2] 温科提复〔2024〕126号" in last and "\n\n<资料>\n[3] " in last
+    assert last.count("<资料>") == last.count("</资料>") == 3
     assert last.endswith("问题：2023年温州市生命健康产业总营收是多少？\n回答：")
 
 

@@ -1,0 +1,124 @@
+"""Several processes on one data dir (``dafu serve`` beside ``dafu ingest`` or ``dafu rm``): writers take
+turns, and every process sees the others' writes.
+
+- ``writing()`` holds the data dir's write lock for a whole write. Before writing it brings this
+  process up to date with what others wrote, and collects the leftovers of a writer that died mid-way;
+  after writing it persists the lexical index and publishes a new generation token.
+- ``refresh()`` is called before every read: one small file read. When the token changed, the process
+  catches up (vector indexes, committed versions, lexical index) if no writer is at work; otherwise it
+  keeps serving the last committed state it has and looks again on the next read.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from index.lexical import LexicalIndex
+from index.locking import Generation, WriteLock
+from index.store import ChromaStore
+from rag.errors import Busy
+
+log = logging.getLogger(__name__)
+
+
+class IndexGuard:
+    """``poll_seconds``: also compare the store's fingerprint this often (a Chroma server may be written
+    by processes that do not share this data dir); ``None`` = rely on the generation token only."""
+
+    def __init__(
+        self, data_dir: Path, store: ChromaStore, lexical: LexicalIndex, *, poll_seconds: float | None = None
+    ) -> None:
+        self.store = store
+        self.lexical = lexical
+        self.lock = WriteLock(data_dir / "write.lock")
+        self.generation = Generation(data_dir / "generation")
+        self.poll_seconds = poll_seconds
+        self._seen: str | None = None
+        self._refreshing = threading.Lock()
+        self._last_poll = time.monotonic()
+
+    def start(self, wait: float = 10.0) -> None:
+        """At start-up: collect leftovers of interrupted writes and load or rebuild the lexical index.
+        When another process is writing, only load what is committed, without writing."""
+        try:
+            with self.lock.hold(wait):
+                self._seen = self.generation.read()
+                # A store opened earlier in this process (Chroma keeps one per path) may be behind.
+                self.store.catch_up()
+                if self.store.collect_garbage():  # other processes must drop those chunks too
+                    self.generation.begin()
+                    self._seen = self.generation.end()
+                self.lexical.sync(self.store, persist=True)
+        except Busy:
+            log.info("another process is writing the index; starting from what is committed")
+            self.lexical.sync(self.store)
+
+    @contextmanager
+    def writing(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the write lock (``Busy`` after ``timeout`` seconds) around a write."""
+        with self.lock.hold(timeout), self.lexical.unpinned():
+            seen = self.generation.read()
+            interrupted = self.generation.begin()
+            if seen != self._seen:
+                self.store.catch_up()
+            if interrupted:
+                self.store.collect_garbage()
+            self.store.forget_versions()
+            try:
+                yield
+            finally:
+                # Also after a failed write: what it committed before failing is published.
+                self.store.forget_versions()
+                self.lexical.sync(self.store, persist=True)
+                self._seen = self.generation.end()
+
+    def refresh(self) -> None:
+        """Pick up other processes' writes, if any, without ever waiting for a writer."""
+        token = self.generation.read()
+        if token == self._seen and not self._poll_due():
+            return
+        if not self._refreshing.acquire(blocking=False):
+            return  # another thread is at it; this read uses the current state
+        try:
+            with self.lock.hold(0):
+                token = self.generation.read()
+                if token.startswith("writing"):  # its writer died: clean up as the next writer would
+                    with self._own_write():
+                        pass
+                    return
+                if token != self._seen:
+                    self.store.catch_up()
+                self.store.forget_versions()
+                self.lexical.sync(self.store)
+                self._seen = token
+        except Busy:
+            pass  # a writer is at work: serve the last committed state, look again on the next read
+        finally:
+            self._refreshing.release()
+
+    @contextmanager
+    def _own_write(self) -> Iterator[None]:
+        """The body of ``writing`` for a caller that already holds the lock."""
+        self.generation.begin()
+        self.store.catch_up()
+        self.store.collect_garbage()
+        try:
+            yield
+        finally:
+            self.store.forget_versions()
+            self.lexical.sync(self.store, persist=True)
+            self._seen = self.generation.end()
+
+    def _poll_due(self) -> bool:
+        if self.poll_seconds is None:
+            return False
+        now = time.monotonic()
+        if now - self._last_poll < self.poll_seconds:
+            return False
+        self._last_poll = now
+        return True
