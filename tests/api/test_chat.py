@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from rag.service import DafuService
 from tests.conftest import copy_service
+from tests.factories import LOCAL
 
 TOWN = "龙湾眼谷小镇规划总面积多大？"
 OTHER_TOWN = "那瓯海生命健康小镇呢？"
@@ -25,7 +26,9 @@ def chat_service(
 
 @pytest.fixture(scope="module")
 def client(chat_service: DafuService) -> Iterator[TestClient]:
-    with TestClient(create_app(chat_service.settings, service=chat_service, ui=False)) as test_client:
+    with TestClient(
+        create_app(chat_service.settings, service=chat_service, ui=False), base_url=LOCAL
+    ) as test_client:
         yield test_client
 
 
@@ -103,7 +106,7 @@ def test_the_api_key_is_required_when_set(chat_service: DafuService) -> None:
     original = chat_service.settings
     chat_service.settings = keyed
     try:
-        with TestClient(create_app(keyed, service=chat_service, ui=False)) as client:
+        with TestClient(create_app(keyed, service=chat_service, ui=False), base_url=LOCAL) as client:
             missing = client.post("/v1/chat", json={"question": TOWN})
             assert missing.status_code == 401 and "Authorization: Bearer" in missing.json()["detail"]
             assert missing.headers["www-authenticate"] == "Bearer"

@@ -17,7 +17,7 @@ from api.app import create_app
 from rag.service import DafuService
 from rag.vocabulary import NOT_FOUND
 from tests.conftest import copy_service
-from tests.factories import free_port, running_server, serve_env
+from tests.factories import LOCAL, free_port, running_server, serve_env
 
 TOWN = "龙湾眼谷小镇规划总面积多大？"
 OTHER_TOWN = "那瓯海生命健康小镇呢？"
@@ -28,16 +28,14 @@ def app_client(
     indexed_dir: Path, tmp_path_factory: pytest.TempPathFactory, service: DafuService
 ) -> Iterator[TestClient]:
     svc = copy_service(indexed_dir, tmp_path_factory.mktemp("completions"), service.embedder)
-    with TestClient(create_app(svc.settings, service=svc, ui=False)) as test_client:
+    with TestClient(create_app(svc.settings, service=svc, ui=False), base_url=LOCAL) as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="module")
 def client(app_client: TestClient) -> openai.OpenAI:
     # TestClient is an httpx.Client: the official client sends its requests through the app in-process.
-    return openai.OpenAI(
-        base_url="http://testserver/v1", api_key="unused", http_client=app_client, max_retries=0
-    )
+    return openai.OpenAI(base_url=f"{LOCAL}/v1", api_key="unused", http_client=app_client, max_retries=0)
 
 
 def two_turns(client: openai.OpenAI, *, stream: bool) -> tuple[str, str]:

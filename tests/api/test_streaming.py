@@ -15,7 +15,7 @@ from api.app import create_app
 from rag.llm.client import OpenAICompatibleClient
 from rag.service import DafuService, build_service
 from tests.conftest import make_settings
-from tests.factories import FakeLLM
+from tests.factories import LOCAL, FakeLLM
 
 REVENUE = "2023年全市生命健康产业总营收是多少？"
 
@@ -31,7 +31,9 @@ def llm_service(indexed_dir: Path, tmp_path: Path, service: DafuService, fake_ll
 
 @pytest.fixture
 def client(llm_service: DafuService) -> Iterator[TestClient]:
-    with TestClient(create_app(llm_service.settings, service=llm_service, ui=False)) as test_client:
+    with TestClient(
+        create_app(llm_service.settings, service=llm_service, ui=False), base_url=LOCAL
+    ) as test_client:
         yield test_client
 
 
@@ -89,7 +91,7 @@ def test_the_model_condenses_a_follow_up_and_the_condensed_question_is_shown(
 
 
 def test_openai_clients_stream_llm_answers(client: TestClient, fake_llm: FakeLLM) -> None:
-    api = openai.OpenAI(base_url="http://testserver/v1", api_key="x", http_client=client, max_retries=0)
+    api = openai.OpenAI(base_url=f"{LOCAL}/v1", api_key="x", http_client=client, max_retries=0)
     assert [m.id for m in api.models.list()] == ["dafu", "dafu-llm"]
     fake_llm.stream(["2023年全市生命健康产业", "总营收1588亿元[1]。"])
     chunks = list(
