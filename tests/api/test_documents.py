@@ -137,3 +137,30 @@ def test_delete_then_404(client: TestClient) -> None:
     ]
     assert all(h["doc_id"] != LETTER_001 for h in hits)
     assert client.get("/healthz").json()["documents"] == 4
+
+
+def test_an_upload_under_an_existing_name_is_409_unless_replacing(
+    client: TestClient, writable_service: DafuService
+) -> None:
+    before = writable_service.document(LETTER_001).text
+    one_line = {"file": (f"{LETTER_001}.txt", "一行字。".encode(), "text/plain")}
+    refused = client.post("/v1/documents", files=one_line)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "DocumentExists" and "replace=true" in refused.json()["detail"]
+    assert writable_service.document(LETTER_001).text == before
+    # Another format of the same name is the same letter: replacing it must be asked for too.
+    docx = {"file": (f"{LETTER_001}.docx", docx_bytes(["一行字。"]), "application/octet-stream")}
+    assert client.post("/v1/documents", files=docx).status_code == 409
+    replaced = client.post("/v1/documents", files=one_line, params={"replace": "true"})
+    assert replaced.status_code == 201 and replaced.json()["status"] == "updated"
+    assert writable_service.document(LETTER_001).text == "一行字。"
+
+
+def test_names_differing_in_symbols_are_three_letters(client: TestClient) -> None:
+    ids = set()
+    for name in ("报告(1).txt", "报告[1].txt", "报告 1.txt"):
+        files = {"file": (name, f"关于{name}的答复函\n2024年全市新增孵化器9家。".encode(), "text/plain")}
+        response = client.post("/v1/documents", files=files)
+        assert response.status_code == 201 and response.json()["status"] == "added", response.text
+        ids.add(response.json()["doc_id"])
+    assert len(ids) == 3
