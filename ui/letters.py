@@ -79,7 +79,6 @@ def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
             files = gr.File(
                 label="选择文件（.txt、.md、.docx、.doc、.wps、.pdf、.ofd、扫描图片，可多选）",
                 file_count="multiple",
-                file_types=[".txt", ".md", ".docx", ".pdf"],
                 height=130,
                 elem_id="letters-files",
             )
