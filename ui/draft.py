@@ -67,7 +67,7 @@ def build_draft_tab(get_service: ServiceGetter, read: Callable[[object], tuple[s
                 upload = gr.File(
                     label="或上传提案文件",
                     file_count="single",
-                        height=130,
+                    height=130,
                     elem_id="draft-file",
                 )
                 with gr.Row():
