@@ -59,7 +59,7 @@ def measure_ingest(folder: Path) -> tuple[DafuService, dict[str, float]]:
 
 def measure_latency(service: DafuService, questions: list[str]) -> dict[str, list[float]]:
     k = service.settings.top_k
-    client = TestClient(create_app(service.settings, service=service, ui=False))
+    client = TestClient(create_app(service.settings, service=service, ui=False), base_url="http://127.0.0.1")
 
     def ask(q: str) -> None:
         response = client.post("/v1/ask", json={"question": q, "top_k": k})
