@@ -82,3 +82,17 @@ def test_a_busy_service_is_a_503_with_retry_after(
     response = client.post("/v1/ask", json={"question": "总营收是多少？"})
     assert response.status_code == 503 and response.headers["retry-after"] == "2"
     assert response.json() == {"detail": "问答请求过多，服务正忙。请 2 秒后重试。", "error": "Busy"}
+
+
+def test_healthz_is_not_ok_while_search_fails(
+    writable_service: DafuService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    with api_client(writable_service) as own:
+        assert own.get("/healthz").json()["status"] == "ok"
+        monkeypatch.setattr(writable_service.store, "query", broken)
+        response = own.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["status"] == "error" and "TypeError" in response.json()["problem"]
