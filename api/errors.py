@@ -101,7 +101,7 @@ def _one(problem: Any) -> str:
         return f"请求体不是有效的 JSON（{ctx.get('error', '格式错误')}）。请检查引号、逗号和括号"
     if kind == "missing":
         if field == "file":
-            return "缺少上传的文件：请用 multipart/form-data 的 file 字段上传 .txt、.md、.docx 或 .pdf 文件"
+            return "缺少上传的文件：请用 multipart/form-data 的 file 字段上传 .txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片文件"
         return f"缺少必填{name}"
     if kind == "extra_forbidden":
         if loc[:1] == ["filters"]:

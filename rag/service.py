@@ -18,7 +18,7 @@ from index.formats.model import Limits
 from index.guard import IndexGuard
 from index.ingest import Ingestor, IngestReport, Progress
 from index.lexical import LexicalIndex, Snapshot
-from index.loading import read_text
+from index.loading import load
 from index.store import ChromaStore, make_client
 from rag.admission import Gates
 from rag.ask.catalogue import Catalogue
@@ -166,11 +166,12 @@ class DafuService:
             return self.drafter.draft(parsed, top_k or self.settings.top_k, mode)
 
     def proposal_text(self, name: str, data: bytes) -> str:
-        """The text of an uploaded proposal file (.txt .md .docx .pdf), to draft a reply to."""
+        """The text of an uploaded proposal file (any format letters are read from), to draft a reply to."""
         name = checked_name(name)
         if len(data) > self.settings.max_upload_bytes:
             raise FileTooLarge(too_large(self.settings.max_upload_bytes))
-        return read_text(Path(name), data)
+        limits = Limits.of(self.settings)
+        return load(Path(name), data, limits=limits, ocr_threads=self.settings.ocr_threads).text
 
     def _reading(self) -> AbstractContextManager[Snapshot]:
         """Pick up other processes' writes, then pin the committed state for the whole read."""

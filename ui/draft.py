@@ -16,7 +16,7 @@ from rag.vocabulary import KINDS
 from ui import render
 from ui.common import ALL, VIEWER_HINT, ServiceGetter, clickable, message_for, need, open_target, viewer
 
-EMPTY = "请粘贴提案或建议全文，或上传提案文件（.txt、.md、.docx、.pdf）。"
+EMPTY = "请粘贴提案或建议全文，或上传提案文件（.txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片）。"
 AUTO = "自动识别"
 MODES = {"离线（摘录原文）": "offline", "大模型润色（保留引文）": "llm"}
 

@@ -38,7 +38,7 @@ def draft(
     top_k: int | None,
     mode: str,
 ) -> None:
-    """Draft a reply letter (答复函) to a proposal file (.txt .md .docx .pdf; "-" reads stdin)."""
+    """Draft a reply letter (答复函) to a proposal file (any letter format; "-" reads stdin)."""
     if output is not None and output.suffix.lower() not in _OUTPUTS:
         raise InvalidInput(f"无法写出“{output.name}”：输出文件请以 .docx 或 .md 结尾。")
     if str(proposal_file) == "-":
