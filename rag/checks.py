@@ -37,7 +37,9 @@ def checked_name(name: str | None) -> str:
     if _CONTROL.search(raw):
         raise InvalidInput("文件名中含有控制字符。请重命名文件后重试。")
     if raw in ("", ".", ".."):
-        raise InvalidInput("上传的文件没有文件名，请选择一个 .txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片文件。")
+        raise InvalidInput(
+            "上传的文件没有文件名，请选择一个 .txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片文件。"
+        )
     if len(raw) > MAX_NAME_CHARS:
         raise InvalidInput(f"文件名过长（{len(raw)} 字，上限 {MAX_NAME_CHARS} 字）。请缩短文件名后重试。")
     return unicodedata.normalize("NFC", raw)
