@@ -14,9 +14,9 @@ from rich.table import Table
 
 from eval import compare as comparing
 from eval import drcd, report
-from eval.conversations import OTHER_BUREAUS, load_conversations
-from eval.datasets import DEFAULT_DRCD, load_drcd, load_letters
-from eval.suite import SetResult, letters_service, run_conversations, run_drcd, run_letters
+from eval.conversations import load_conversations
+from eval.datasets import DEFAULT_DRCD, DEFAULT_OTHER, load_drcd, load_letters, load_other_bureaus
+from eval.suite import SetResult, corpus_service, run_conversations, run_drcd, run_letters, union_calibration
 from rag.settings import PROJECT_ROOT, get_settings
 
 console = Console()
@@ -42,12 +42,9 @@ def _progress(label: str) -> Iterator[Any]:
 
 @click.command("eval")
 @click.option(
-    "--set",
-    "which",
-    type=click.Choice(["letters", "conversations", "drcd", "all"]),
-    default="all",
-    show_default=True,
-)
+    "--set", "which", type=click.Choice(["letters", "other", "drcd", "all"]), default="all", show_default=True,
+    help="letters: the sample letters; other: other bureaus' letters; drcd: the DRCD dev set.",
+)  # fmt: skip
 @click.option("--chunk-size", type=int, default=None, help="Chunk size of the indexes built for the run.")
 @click.option("--limit", type=int, default=None, help="Only the first N questions of each set.")
 @click.option("--out", type=click.Path(path_type=Path), default=PROJECT_ROOT / "reports", show_default=True)
@@ -56,14 +53,15 @@ def _progress(label: str) -> Iterator[Any]:
 @click.option(
     "--quick", is_flag=True, help="No llama-index baseline, no separate ask timing, DRCD sample of 200."
 )
+@click.option("--other-path", envvar="DAFU_OTHER_BUREAUS_PATH", type=click.Path(path_type=Path),
+              default=DEFAULT_OTHER, show_default=True,
+              help="The other-bureaus corpus (letters/*.txt, manifest.jsonl) of the other and conversations sets; "
+                   "skipped when absent.")  # fmt: skip
 @click.option("--drcd-path", envvar="DAFU_DRCD_PATH", type=click.Path(path_type=Path), default=DEFAULT_DRCD,
               show_default=True, help="DRCD_dev.zh-hans.json; the set is skipped when it is absent.")  # fmt: skip
 @click.option("--drcd-paragraphs", type=int, default=None,
               help="Index only the first N DRCD paragraphs and ask only their questions (default: all 1000).")  # fmt: skip
 @click.option("--label", default=None, help="Name of the report files (default: the sets run).")
-@click.option("--other-bureaus", "other_bureaus", envvar="DAFU_OTHER_BUREAUS_DIR", type=click.Path(path_type=Path),
-              default=OTHER_BUREAUS, show_default=True,
-              help="Folder of the other bodies' letters for the conversations set; skipped when absent.")  # fmt: skip
 def eval_cmd(
     which: str,
     chunk_size: int | None,
@@ -71,10 +69,10 @@ def eval_cmd(
     out: Path,
     runs: tuple[Path, Path] | None,
     quick: bool,
+    other_path: Path,
     drcd_path: Path,
     drcd_paragraphs: int | None,
     label: str | None,
-    other_bureaus: Path,
 ) -> None:
     """Evaluate retrieval, answers and refusals: lexical, dense, hybrid and the llama-index baseline."""
     if runs:
@@ -84,8 +82,10 @@ def eval_cmd(
     if chunk_size:
         settings = settings.model_copy(update={"chunk_size": chunk_size})
     sets: list[SetResult] = []
+    embedder = None  # loaded once, shared by every index of the run
     if which in ("letters", "conversations", "all"):
-        with letters_service(settings) as service:
+        with corpus_service(settings) as service:
+            embedder = service.embedder
             if which != "conversations":
                 with _progress("letters") as progress:
                     sets.append(
@@ -95,22 +95,28 @@ def eval_cmd(
                 with _progress("conversations") as progress:
                     conversations = load_conversations(corpus="letters")[:limit]
                     sets.append(run_conversations(service, conversations, progress=progress))
-    if which in ("conversations", "all"):
-        if not other_bureaus.is_dir():
+    if which in ("other", "conversations", "all"):
+        if not (other_path / "letters").is_dir():
             console.print(
-                f"[yellow]跳过其他单位答复函的对话集：找不到 {other_bureaus}（DAFU_OTHER_BUREAUS_DIR）。[/yellow]"
+                f"[yellow]跳过其他单位答复函：找不到 {other_path / 'letters'}。"
+                "如需评测，请把 DAFU_OTHER_BUREAUS_PATH 设为该语料的目录（含 letters/ 与 manifest.jsonl）。[/yellow]"
             )
         else:
-            with (
-                letters_service(settings, other_bureaus) as service,
-                _progress("conversations-other") as progress,
-            ):
-                conversations = load_conversations(corpus="other_bureaus")[:limit]
-                sets.append(
-                    run_conversations(
-                        service, conversations, name="conversations-other_bureaus", progress=progress
-                    )
-                )
+            corpus = load_other_bureaus(other_path) if which != "conversations" else None
+            paths = corpus.paths if corpus else (other_path / "letters",)
+            with corpus_service(settings, paths, embedder) as service:
+                embedder = service.embedder
+                if corpus is not None:
+                    with _progress("other") as progress:
+                        sets.append(run_letters(service, corpus, quick=quick, limit=limit, progress=progress))
+                if which != "other":
+                    with _progress("conversations-other") as progress:
+                        conversations = load_conversations(corpus="other_bureaus")[:limit]
+                        sets.append(
+                            run_conversations(
+                                service, conversations, name="conversations-other_bureaus", progress=progress
+                            )
+                        )
     if which in ("drcd", "all"):
         if not drcd_path.exists():
             console.print(
@@ -126,7 +132,7 @@ def eval_cmd(
             with _progress("DRCD") as progress:
                 sets.append(run_drcd(service, corpus, baseline=not quick, limit=sample, progress=progress))
     if not sets:
-        raise click.ClickException("没有可运行的评测集。请检查 --set 选项和 DRCD 数据路径。")
+        raise click.ClickException("没有可运行的评测集。请检查 --set 选项和评测数据的路径。")
     run = {
         "label": label or ("quick-" if quick else "") + "-".join(s.name for s in sets),
         "timestamp": report.now_stamp(),
@@ -134,24 +140,47 @@ def eval_cmd(
                      "fusion": settings.fusion, "top_k": settings.top_k,
                      "refusal_threshold": settings.refusal_threshold},
         "sets": [s.to_json() for s in sets],
+        "calibration": union_calibration(sets, settings.refusal_threshold),
     }  # fmt: skip
-    for s in sets:
-        console.print(report.rich_table(f"{s.name}（{s.questions} 题）", s.summary))
-        for note in s.notes:
-            console.print(f"  [dim]{note}[/dim]")
-        if s.per_type:
-            console.print(_per_type_table(s.per_type))
-        if s.calibration:
-            for line in report.calibration_lines(s.calibration):
-                if line:
-                    console.print(line)
+    _print(run)
     path = report.write(run, out)
     console.print(f"报告已写入 {path.with_suffix('.md')}（另有 .json、.png）")
 
 
+def _print(run: dict[str, Any]) -> None:
+    for s in run["sets"]:
+        console.print(report.rich_table(f"{s['name']}（{s['questions']} 题）", s["summary"]))
+        for note in s["notes"]:
+            console.print(f"  [dim]{note}[/dim]")
+        if s["per_type"]:
+            console.print(_per_type_table(s["per_type"]))
+        if s["calibration"]:
+            _lines(report.calibration_lines(s["calibration"]))
+        if s["metadata"]:
+            console.print(_table("metadata against the manifest", report.METADATA_HEADER,
+                                 report.metadata_rows(s["metadata"])))  # fmt: skip
+    if run["calibration"]:
+        console.print(f"[bold]refusal threshold on {' + '.join(run['calibration']['sets'])}[/bold]")
+        _lines(report.calibration_lines(run["calibration"]))
+    console.print(_table("all sets side by side", *report.overview(run["sets"])))
+
+
+def _lines(lines: list[str]) -> None:
+    for line in lines:
+        if line:
+            console.print(line)
+
+
+def _table(title: str, header: list[str], rows: list[list[str]]) -> Table:
+    table = Table(*header, title=title)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def _per_type_table(per_type: dict[str, dict[str, Any]]) -> Table:
     types = sorted({t for v in per_type.values() for t in v})
-    table = Table("config", *types, title="answer accuracy by type (n; conversations: follow-ups by kind)")
+    table = Table("config", *types, title="answer accuracy by type (n)")
     for config, values in per_type.items():
         table.add_row(
             config, *(f"{values[t]['acc']:.2f} ({values[t]['n']})" if t in values else "—" for t in types)

@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import DATA_DIR, Gold
+from eval.datasets import DATA_DIR, DEFAULT_OTHER, Gold
 from eval.metrics import facts_present, mean
 from eval.runner import QuestionResult
 from rag.service import DafuService
-from rag.settings import PROJECT_ROOT
 from rag.types import Answer
 
 CONVERSATIONS = DATA_DIR / "conversations.jsonl"
 # The other bodies' letters live outside the repository and are read from there (absent: skipped).
 # Corpora by name: the folder whose letter files a conversation's doc ids (file stems) refer to.
-OTHER_BUREAUS = PROJECT_ROOT.parent / "shared" / "corpora" / "other_bureaus" / "letters"
+OTHER_BUREAUS = DEFAULT_OTHER / "letters"
 
 Progress = Callable[[str, int, int], None]
 

@@ -22,16 +22,37 @@ def compact(text: str) -> str:
     return "".join(text.split())
 
 
-def locate(text: str, quote: str) -> tuple[int, int] | None:
-    """The span of ``quote`` in ``text``, ignoring whitespace on both sides; ``None`` if absent."""
+def locate(text: str, quote: str, nth: int = 0) -> tuple[int, int] | None:
+    """The span of the ``nth`` occurrence (from 0) of ``quote`` in ``text``, ignoring whitespace on both
+    sides; ``None`` if absent."""
     needle = compact(quote)
     if not needle:
         return None
     positions = [i for i, ch in enumerate(text) if not ch.isspace()]
-    at = "".join(text[i] for i in positions).find(needle)
+    at = _find(compact(text), needle, nth)
     if at < 0:
         return None
     return positions[at], positions[at + len(needle) - 1] + 1
+
+
+def occurrence(text: str, quote: str, start: int) -> int:
+    """Which occurrence of ``quote`` (whitespace ignored) begins at ``start`` in ``text``: the number of
+    occurrences that begin before it. Carries an offset into a raw file over to the file's cleaned text,
+    where ``locate(clean, quote, nth=occurrence(raw, quote, start))`` finds the same passage."""
+    needle, haystack, before = compact(quote), compact(text), len(compact(text[:start]))
+    n, at = 0, haystack.find(needle)
+    while 0 <= at < before:
+        n, at = n + 1, haystack.find(needle, at + 1)
+    return n
+
+
+def _find(haystack: str, needle: str, nth: int) -> int:
+    at = haystack.find(needle)
+    for _ in range(nth):
+        if at < 0:
+            break
+        at = haystack.find(needle, at + 1)
+    return at
 
 
 def covers(hit: Hit, quote: str, span: tuple[int, int] | None) -> bool:
@@ -95,10 +116,12 @@ def ndcg(ranks: Sequence[int | None], k: int = 10) -> float:
     return dcg / ideal
 
 
-def facts_present(answer: str, facts: Sequence[str]) -> bool:
-    """All facts appear in the answer, whitespace ignored."""
+def facts_present(answer: str, facts: Sequence[str | Sequence[str]]) -> bool:
+    """Every fact appears in the answer, whitespace ignored. A fact is a string, or the sequence of the
+    forms it may take (any one counts)."""
     text = compact(answer)
-    return bool(facts) and all(compact(f) in text for f in facts)
+    forms = [(fact,) if isinstance(fact, str) else fact for fact in facts]
+    return bool(forms) and all(any(compact(form) in text for form in fact) for fact in forms)
 
 
 def _squad_chars(text: str) -> list[str]:

@@ -14,6 +14,19 @@ from rich.table import Table
 from eval.summary import CONVERSATION, DRCD_ANSWERS, LATENCY, LETTER_ANSWERS, RETRIEVAL
 
 CHART_METRICS = ("recall@5", "mrr@10", "ndcg@10", "answer_acc", "refusal_acc", "em", "f1", "follow_up_acc")
+# The side-by-side table of every set: retrieval, answers, both kinds of refusal error, DRCD's F1 and the
+# conversations' follow-up accuracy.
+OVERVIEW = (
+    "recall@1",
+    "recall@5",
+    "mrr@10",
+    "answer_acc",
+    "refusal_acc",
+    "false_answer",
+    "false_refusal",
+    "f1",
+    "follow_up_acc",
+)
 
 
 def columns(summary: dict[str, dict[str, float | None]]) -> list[str]:
@@ -45,12 +58,56 @@ def markdown_table(summary: dict[str, dict[str, float | None]]) -> str:
     return "\n".join(lines)
 
 
+def overview(sets: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the side-by-side table: one row per (set, configuration)."""
+    present = {m for s in sets for v in s["summary"].values() for m, x in v.items() if x is not None}
+    cols = [m for m in OVERVIEW if m in present]
+    rows = [
+        [f"{s['name']} ({s['questions']})", config, *(fmt(c, values.get(c)) for c in cols)]
+        for s in sets
+        for config, values in s["summary"].items()
+    ]
+    return ["set", "config", *cols], rows
+
+
+def metadata_rows(scores: dict[str, dict[str, Any]]) -> list[list[str]]:
+    """field, filled, read right, accuracy, not verbatim, empty, invented; then all fields together."""
+    rows = [
+        [name, str(v["filled"]), str(v["correct"]), fmt("acc", v["accuracy"]), str(len(v["unstated"])),
+         str(v["empty"]), str(v["invented"])]
+        for name, v in scores.items()
+    ]  # fmt: skip
+    filled = sum(v["filled"] for v in scores.values())
+    correct = sum(v["correct"] for v in scores.values())
+    empty = sum(v["empty"] for v in scores.values())
+    invented = sum(v["invented"] for v in scores.values())
+    acc = correct / filled if filled else None
+    unstated = sum(len(v["unstated"]) for v in scores.values())
+    return [
+        *rows,
+        ["all", str(filled), str(correct), fmt("acc", acc), str(unstated), str(empty), str(invented)],
+    ]
+
+
+# "not verbatim": filled values the text does not spell out (the manifest took them from elsewhere).
+METADATA_HEADER = ["field", "filled", "right", "accuracy", "not verbatim", "empty", "invented"]
+
+
+def _md(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    return "\n".join([*lines, *("| " + " | ".join(row) + " |" for row in rows)])
+
+
 def markdown(run: dict[str, Any]) -> str:
     out = [
         f"# dafu eval — {run['label']}",
         "",
         f"- time: {run['timestamp']}",
         f"- settings: `{run['settings']}`",
+        "",
+        "## All sets side by side",
+        "",
+        _md(*overview(run["sets"])),
         "",
     ]
     for s in run["sets"]:
@@ -60,8 +117,32 @@ def markdown(run: dict[str, Any]) -> str:
             out += ["", "### Answer accuracy by question type", "", _per_type_md(s["per_type"])]
         if s["calibration"]:
             out += ["", "### Refusal threshold", "", *calibration_lines(s["calibration"])]
+        if s.get("metadata"):
+            out += [
+                "",
+                "### Metadata against the manifest",
+                "",
+                _md(METADATA_HEADER, metadata_rows(s["metadata"])),
+            ]
+            out += ["", *metadata_misses(s["metadata"])]
         out.append("")
+    if run.get("calibration"):
+        out += [f"## Refusal threshold on {' + '.join(run['calibration']['sets'])}", ""]
+        out += [*calibration_lines(run["calibration"]), ""]
     return "\n".join(out)
+
+
+def metadata_misses(scores: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per value read wrong or invented: what the metadata reader has to fix."""
+    lines = []
+    for name, v in scores.items():
+        lines += [
+            f"- {name} {file}: expected “{want}”, read “{got or '—'}”" for file, want, got in v["misses"]
+        ]
+        lines += [
+            f"- {name} {file}: invented “{got}” (the text does not say)" for file, got in v["inventions"]
+        ]
+    return lines
 
 
 def _per_type_md(per_type: dict[str, dict[str, Any]]) -> str:

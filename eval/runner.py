@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from eval.datasets import Question
-from eval.metrics import char_f1, compact, exact_match, facts_present, gold_ranks, locate
+from eval.datasets import Gold, Question
+from eval.metrics import char_f1, exact_match, facts_present, gold_ranks, locate
 from rag.service import RETRIEVALS, DafuService
 from rag.types import Answer, Hit
 
@@ -42,7 +42,9 @@ class QuestionResult:
     context_chars: int = 0  # characters of the top-k passages: what an answerer or LLM has to read
     found: bool | None = None
     answer: str | None = None
-    correct: bool | None = None  # letters: all facts present; DRCD: exact match of the first quote
+    # letters: every fact present (catalogue: exactly the expected letters cited); DRCD: exact match of the
+    # first quote
+    correct: bool | None = None
     f1: float | None = None  # DRCD: character F1 of the first quote
     support: float | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
@@ -129,8 +131,12 @@ class Runner:
         ]
         if q.type == "drcd":
             first = answer.citations[0].quote if answer.found and answer.citations else ""
-            result.correct = bool(exact_match(first, q.facts))
-            result.f1 = char_f1(first, q.facts)
+            result.correct = bool(exact_match(first, q.facts[0]))
+            result.f1 = char_f1(first, q.facts[0])
+        elif q.type == "catalogue":
+            result.correct = answer.found and cited_letters(answer) == {
+                form for fact in q.facts for form in fact
+            }
         elif q.answerable:
             result.correct = answer.found and facts_present(answer.answer, q.facts)
 
@@ -140,29 +146,34 @@ class Runner:
         return self._texts[doc_id]
 
 
+def cited_letters(answer: Answer) -> set[str]:
+    """The documents an answer cites: what a catalogue question ("2021年答复了哪些提案？") is scored on."""
+    return {c.doc_id for c in answer.citations}
+
+
 def quote_ranker(service: DafuService) -> Ranker:
     """Letters: a passage is relevant when it is from a gold document and covers the gold quote."""
-    spans: dict[tuple[str, str], tuple[int, int] | None] = {}
+    spans: dict[Gold, tuple[int, int] | None] = {}
 
-    def span(doc_id: str, quote: str) -> tuple[int, int] | None:
-        if (doc_id, quote) not in spans:
-            spans[doc_id, quote] = locate(service.document(doc_id).text, quote)
-        return spans[doc_id, quote]
+    def span(g: Gold) -> tuple[int, int] | None:
+        if g not in spans:
+            spans[g] = locate(service.document(g.doc_id).text, g.quote, g.occurrence)
+        return spans[g]
 
     def rank(hits: Sequence[Hit], q: Question) -> list[int | None]:
-        return gold_ranks(hits, [(g.doc_id, g.quote, span(g.doc_id, g.quote)) for g in q.gold])
+        return gold_ranks(hits, [(g.doc_id, g.quote, span(g)) for g in q.gold])
 
     return rank
 
 
 def missing_quotes(service: DafuService, questions: Sequence[Question]) -> list[str]:
-    """Gold quotes that cannot be found in their document's canonical text (data or cleaning drift)."""
+    """Gold quotes that cannot be located in their document's canonical text (data or cleaning drift)."""
     out = []
     for q in questions:
         for g in q.gold:
-            text = service.document(g.doc_id).text
-            if compact(g.quote) not in compact(text):
-                out.append(f"{q.id}: {g.doc_id} “{g.quote}”")
+            if locate(service.document(g.doc_id).text, g.quote, g.occurrence) is None:
+                where = f"[{g.start}:{g.end}] " if g.start is not None else ""
+                out.append(f"{q.id}: {g.doc_id} {where}“{g.quote}”")
     return out
 
 

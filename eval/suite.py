@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
 from eval import conversations as chats
 from eval import drcd
 from eval.baseline import LlamaIndexBaseline
 from eval.datasets import Corpus
+from eval.metadata import FieldScore, load_manifest, score_metadata
 from eval.runner import (
     Config,
     Progress,
@@ -39,26 +42,30 @@ class SetResult:
     notes: list[str] = field(default_factory=list)
     per_type: dict[str, dict[str, Any]] = field(default_factory=dict)
     calibration: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, FieldScore] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name, "configs": self.configs, "questions": self.questions,
             "summary": self.summary, "notes": self.notes, "per_type": self.per_type,
-            "calibration": self.calibration, "results": [r.to_json() for r in self.results],
+            "calibration": self.calibration,
+            "metadata": {name: score.to_json() for name, score in self.metadata.items()},
+            "results": [r.to_json() for r in self.results],
         }  # fmt: skip
 
 
 @contextmanager
-def letters_service(settings: Settings, letters: Path | None = None) -> Iterator[DafuService]:
-    """A service over the sample letters (or the letter files in ``letters``), indexed into a temporary
-    data folder."""
+def corpus_service(
+    settings: Settings, paths: Sequence[Path] = (), embedder: BaseEmbedding | None = None
+) -> Iterator[DafuService]:
+    """A service over letters on disk (default: the sample letters), indexed into a temporary data folder.
+    ``embedder``: a model already loaded, to share it between the indexes of one run."""
     with tempfile.TemporaryDirectory(prefix="dafu-eval-") as folder:
-        service = build_service(settings.model_copy(update={"data_dir": Path(folder), "chroma_url": None}))
-        report = service.ingest([letters or settings.letters_dir])
+        settings = settings.model_copy(update={"data_dir": Path(folder), "chroma_url": None})
+        service = build_service(settings, embedder=embedder)
+        report = service.ingest(list(paths) or [settings.letters_dir])
         if report.failed:
-            raise DafuError(
-                f"答复函索引失败：{report.failed}。请检查 {letters or 'DAFU_LETTERS_DIR'} 下的文件。"
-            )
+            raise DafuError(f"评测用答复函索引失败：{report.failed}。请检查这些文件能否读取。")
         yield service
 
 
@@ -71,8 +78,9 @@ def run_letters(
     limit: int | None = None,
     progress: Progress | None = None,
 ) -> SetResult:
-    """All configurations on the letters set. ``quick`` leaves out the llama-index baseline and
-    answers on the already retrieved hits instead of timing a separate ask."""
+    """All configurations on a set of letter questions (the sample letters or the other bureaus').
+    ``quick`` leaves out the llama-index baseline and answers on the already retrieved hits instead of
+    timing a separate ask. A corpus with a manifest also gets its metadata scored."""
     questions = corpus.questions[:limit] if limit else corpus.questions
     configs, notes = dafu_configs(service), []
     if baseline and not quick:
@@ -85,10 +93,31 @@ def run_letters(
     runner = Runner(service, quote_ranker(service), timed_ask=not quick, progress=progress)
     results = runner.run(configs, questions)
     return SetResult(
-        name="letters", configs=[c.name for c in configs], questions=len(questions),
+        name=corpus.name, configs=[c.name for c in configs], questions=len(questions),
         summary=summarize(results), results=results, notes=notes, per_type=per_type(results),
         calibration=calibrate(results, "hybrid", service.refusal_threshold),
+        metadata=metadata_scores(service, corpus),
     )  # fmt: skip
+
+
+def metadata_scores(service: DafuService, corpus: Corpus) -> dict[str, FieldScore]:
+    """Per-field metadata accuracy against the corpus's manifest (``{}`` when it has none)."""
+    manifest = corpus.root / "manifest.jsonl" if corpus.root else None
+    if manifest is None or not manifest.exists():
+        return {}
+    infos = service.documents()
+    metas = {info.source: info.meta for info in infos}
+    texts = {info.source: service.document(info.doc_id).text for info in infos}
+    return score_metadata(load_manifest(manifest), metas, texts)
+
+
+def union_calibration(sets: Sequence[SetResult], current: float) -> dict[str, Any]:
+    """The refusal threshold calibrated on the letter sets together (hybrid), or ``{}`` if fewer than two."""
+    letter_sets = [s for s in sets if s.calibration]
+    if len(letter_sets) < 2:
+        return {}
+    cal = calibrate([r for s in letter_sets for r in s.results], "hybrid", current)
+    return {**cal, "sets": [s.name for s in letter_sets]} if cal else {}
 
 
 def run_drcd(

@@ -17,7 +17,9 @@ from eval.metrics import (
 from eval.runner import QuestionResult
 
 RETRIEVAL = ("recall@1", "recall@5", "recall@20", "mrr@10", "ndcg@10")
-LETTER_ANSWERS = ("answer_acc", "refusal_acc", "false_refusal", "citation_exact", "citation_chars")
+LETTER_ANSWERS = (
+    "answer_acc", "refusal_acc", "false_answer", "false_refusal", "citation_exact", "citation_chars"
+)  # fmt: skip
 DRCD_ANSWERS = ("em", "f1")
 LATENCY = ("context_chars", "p50_ms", "p95_ms")
 CONVERSATION = ("turn1_acc", "turn2_acc", "turn3_acc", "follow_up_acc", "follow_up_refusal_acc")
@@ -50,12 +52,15 @@ def _config_metrics(rows: list[QuestionResult]) -> dict[str, float | None]:
     if any(r.type == "drcd" for r in answered):
         out["em"] = mean([1.0 if r.correct else 0.0 for r in answered])
         out["f1"] = mean([r.f1 or 0.0 for r in answered])
+        # every DRCD question is answerable: a refusal is always a false one
+        out["false_refusal"] = mean([0.0 if r.found else 1.0 for r in answered])
         return out
     answerable = [r for r in answered if r.answerable]
     unanswerable = [r for r in answered if not r.answerable]
     citations = [c for r in answered for c in r.citations]
     out["answer_acc"] = mean([1.0 if r.correct else 0.0 for r in answerable])
     out["refusal_acc"] = mean([0.0 if r.found else 1.0 for r in unanswerable])
+    out["false_answer"] = mean([1.0 if r.found else 0.0 for r in unanswerable])
     out["false_refusal"] = mean([0.0 if r.found else 1.0 for r in answerable])
     out["citation_exact"] = mean([1.0 if c["exact"] else 0.0 for c in citations])
     out["citation_chars"] = mean(

@@ -37,6 +37,14 @@ def test_missing_drcd_is_skipped_with_a_note(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def test_missing_other_bureaus_corpus_is_skipped_with_a_note(tmp_path: Path) -> None:
+    result = CliRunner().invoke(eval_cmd, ["--set", "other", "--out", str(tmp_path)],
+                                env={"DAFU_OTHER_BUREAUS_PATH": str(tmp_path / "absent")})  # fmt: skip
+    assert result.exit_code == 1
+    assert "跳过其他单位答复函" in result.output and "DAFU_OTHER_BUREAUS_PATH" in result.output
+    assert not list(tmp_path.iterdir())
+
+
 def test_drcd_paragraphs_become_documents(tmp_path: Path) -> None:
     path = tmp_path / "drcd.json"
     path.write_text(json.dumps(DRCD, ensure_ascii=False), encoding="utf-8")
@@ -46,7 +54,7 @@ def test_drcd_paragraphs_become_documents(tmp_path: Path) -> None:
         ("1147-6", "梵语是印度的古典语言。"),
     ]
     assert [(q.id, q.gold[0].doc_id, q.facts) for q in corpus.questions] == [
-        ("1147-5-1", "1147-5", ("欧洲",)), ("1147-6-1", "1147-6", ("印度",))]  # fmt: skip
+        ("1147-5-1", "1147-5", (("欧洲",),)), ("1147-6-1", "1147-6", (("印度",),))]  # fmt: skip
     first = load_drcd(path, paragraphs=1)
     assert first.name == "drcd-p1" and len(first.questions) == 1
     hits = [

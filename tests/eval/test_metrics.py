@@ -16,6 +16,7 @@ from eval.metrics import (
     gold_ranks,
     locate,
     ndcg,
+    occurrence,
     percentile,
     recall_at,
     reciprocal_rank,
@@ -31,6 +32,17 @@ def test_locate_ignores_whitespace_on_both_sides() -> None:
     assert TEXT[start:end] == "共有 29 个平台"
     assert locate(TEXT, "不存在的话") is None
     assert locate(TEXT, "  ") is None
+
+
+def test_the_nth_occurrence_carries_over_from_raw_to_cleaned_text() -> None:
+    raw = "标题：第2号建议的答复\n\n标题：第2号建议的答复\n正文"
+    clean = "标题：第2号建议的答复\n标题：第 2 号建议的答复\n正文"
+    second = raw.rindex("第2号")
+    assert occurrence(raw, "第2号", second) == 1
+    assert occurrence(raw, "第2号", raw.index("第2号")) == 0
+    start, end = locate(clean, "第2号", nth=occurrence(raw, "第2号", second)) or (0, 0)
+    assert clean[start:end] == "第 2 号" and start > clean.index("\n")
+    assert locate(clean, "第2号", nth=2) is None
 
 
 def test_covers_by_text_or_by_half_of_the_quote_span() -> None:
@@ -75,9 +87,17 @@ def test_doc_rank_deduplicates_documents() -> None:
 
 
 def test_facts_present_is_whitespace_insensitive_and_needs_all() -> None:
-    assert facts_present("共有29个平台，9 个省级", ["29 个", "9个"])
-    assert not facts_present("共有29个平台", ["29个", "9个省级"])
+    assert facts_present("共有29个平台，9 个省级", [("29 个",), ("9个",)])
+    assert not facts_present("共有29个平台", [("29个",), ("9个省级",)])
     assert not facts_present("任何回答", [])
+
+
+def test_a_fact_may_take_any_of_its_forms() -> None:
+    date = ("2021年8月3日", "2021-08-03")
+    assert facts_present("落款日期：2021-08-03", [date])
+    assert facts_present("2021年8月3日", [date])
+    assert not facts_present("2021年8月", [date])
+    assert facts_present("共有29个平台", ["29个"]) and not facts_present("共有29个平台", ["2个"])
 
 
 def test_exact_match_and_char_f1_ignore_punctuation() -> None:

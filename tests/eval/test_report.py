@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from eval.compare import compare, summary_line
-from eval.report import markdown_table, write
+from eval.metadata import FieldScore
+from eval.report import markdown, markdown_table, metadata_rows, overview, write
 from eval.runner import QuestionResult
+from eval.suite import SetResult, union_calibration
 from eval.summary import calibrate, per_type, summarize
 
 
@@ -45,6 +47,7 @@ def test_summary_of_answers_and_refusals() -> None:
     assert metrics["answer_acc"] == 0.5
     assert metrics["refusal_acc"] == 1.0
     assert metrics["false_refusal"] == 0.5
+    assert metrics["false_answer"] == 0.0
     assert metrics["citation_exact"] == 1.0
     assert metrics["citation_chars"] == 4.0
     assert per_type(results)["hybrid"]["unanswerable"] == {"n": 1, "acc": 1.0}
@@ -65,3 +68,48 @@ def test_reports_are_written_and_comparable(tmp_path: Path) -> None:
     changes = compare(loaded, _run(after))
     assert [(c.id, c.better) for c in changes] == [("q1", False), ("q2", True)]
     assert summary_line(changes).startswith("1 better, 1 worse")
+
+
+def test_drcd_reports_its_false_refusals() -> None:
+    rows = [_result(f"d{i}", [1], found=i > 0, correct=False, support=0.5) for i in range(4)]
+    rows = [QuestionResult(**{**r.__dict__, "type": "drcd", "f1": 0.2}) for r in rows]
+    metrics = summarize(rows)["hybrid"]
+    assert metrics["false_refusal"] == 0.25
+    assert "answer_acc" not in metrics and metrics["f1"] == pytest.approx(0.2)
+
+
+def _set(
+    name: str, results: list[QuestionResult], metadata: dict[str, FieldScore] | None = None
+) -> SetResult:
+    return SetResult(
+        name=name, configs=["hybrid"], questions=len(results), summary=summarize(results), results=results,
+        per_type=per_type(results), calibration=calibrate(results, "hybrid", 0.5), metadata=metadata or {},
+    )  # fmt: skip
+
+
+def test_sets_side_by_side_with_metadata_and_one_threshold_for_both() -> None:
+    letters = _set("letters", [_result("q1", [1], found=True, correct=True, support=0.9),
+                               _result("q2", [], found=False, correct=None, answerable=False, support=0.3)])  # fmt: skip
+    other = _set(
+        "other",
+        [_result("o1", [2], found=False, correct=False, support=0.4),
+         _result("o2", [], found=True, correct=None, answerable=False, support=0.6)],
+        {"kind": FieldScore("kind", 4, 3, 0, 0, (("a.txt", "人大建议", "政协提案"),), ()),
+         "year": FieldScore("year", 1, 1, 3, 1, (), (("b.txt", "2020"),))},
+    )  # fmt: skip
+    header, rows = overview([letters.to_json(), other.to_json()])
+    assert header[:2] == ["set", "config"] and "false_answer" in header and "false_refusal" in header
+    assert [r[0] for r in rows] == ["letters (2)", "other (2)"]
+    union = union_calibration([letters, other], current=0.5)
+    assert union["sets"] == ["letters", "other"]
+    assert len(union["answerable_support"]) == 2 and len(union["unanswerable_support"]) == 2
+    assert union["current"]["false_refusal"] == 0.5 and union["current"]["false_answer"] == 0.5
+    assert union_calibration([letters], current=0.5) == {}
+    table = metadata_rows(other.to_json()["metadata"])
+    assert table[-1] == ["all", "5", "4", "0.800", "0", "3", "1"]
+    run = {"label": "t", "timestamp": "2025-01-01T00:00:00", "settings": {},
+           "sets": [letters.to_json(), other.to_json()], "calibration": union}  # fmt: skip
+    text = markdown(run)
+    assert "## All sets side by side" in text and "## Refusal threshold on letters + other" in text
+    assert "kind a.txt: expected “人大建议”, read “政协提案”" in text
+    assert "year b.txt: invented “2020”" in text
