@@ -69,4 +69,4 @@ def test_the_export_command_writes_rows_the_eval_loads(tmp_path: Path, monkeypat
     assert [r["rating"] for r in rows] == [1, -1]
     loaded = load_letters(out).questions
     assert [q.question for q in loaded] == ["中国眼谷引进注册企业多少家？"]  # the 👎 row waits for review
-    assert loaded[0].facts == ("6个", "216家")
+    assert loaded[0].facts == (("6个",), ("216家",))  # each fact with its accepted forms
