@@ -76,7 +76,7 @@ def test_a_completion_carries_markers_sources_and_citations(
     assert "11平方公里" in content and "[1]" in content and "\n\n出处：\n[1] 温科提复〔2024〕115号" in content
     extra = completion.model_extra or {}
     citation = extra["citations"][0]
-    assert set(citation) == {"doc_id", "doc_number", "title", "section", "quote", "start", "end"}
+    assert set(citation) == {"doc_id", "doc_number", "title", "section", "quote", "start", "end", "ocr"}
     text = app_client.get(f"/v1/documents/{citation['doc_id']}").json()["text"]
     assert text[citation["start"] : citation["end"]] == citation["quote"]
     assert extra["dafu"]["turn_id"] == completion.id.removeprefix("chatcmpl-")

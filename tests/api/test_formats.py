@@ -7,11 +7,10 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from eval.scans import render_pages, scan_pdf
 from rag.service import DafuService, build_service
 from tests.conftest import make_settings
-from tests.factories import LETTER_001_TEXT, converted, letter_docx, ofd_bytes
+from tests.factories import LETTER_001_TEXT, api_client, converted, letter_docx, ofd_bytes
 
 REVENUE = "2023年全市生命健康产业总营收是多少？"
 QUESTIONS = [
@@ -29,7 +28,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, service: DafuService) -> Te
     fresh = build_service(
         make_settings(tmp_path_factory.mktemp("formats") / "data"), embedder=service.embedder
     )
-    return TestClient(create_app(fresh.settings, service=fresh, ui=False))
+    return api_client(fresh)
 
 
 @pytest.fixture(scope="module")

@@ -88,9 +88,10 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_letter_metadata(name: str) -> None:
-    meta = _meta(name).model_dump(exclude={"articles"})
+    meta = _meta(name).model_dump(exclude={"articles", "instructions"})
     assert meta == EXPECTED[name]
     assert _meta(name).articles == ()
+    assert _meta(name).instructions == ()
 
 
 @pytest.mark.parametrize("name", ["001", "002"])
