@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from api import errors
 from api.auth import require_api_key
 from api.deps import ServiceDep
-from api.routes import ask, chat, completions, documents, draft
+from api.routes import ask, chat, commitments, completions, documents, draft
 from api.schemas import Health
 from api.security import RequestGuard
 from rag.service import DafuService, build_service
@@ -32,7 +32,7 @@ def create_app(
     app = FastAPI(title="dafu 答复", version="0.1.0", lifespan=lifespan)
     app.state.service = service
     errors.install(app)
-    for router in (ask.router, documents.router, draft.router, chat.router, completions.router):
+    for router in (ask.router, documents.router, draft.router, chat.router, completions.router, commitments.router):
         app.include_router(router, dependencies=[Depends(require_api_key)])
 
     @app.get("/healthz", response_model=Health, tags=["health"])

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from eval import compare as comparing
 from eval import drcd, report
+from eval.commitments import HEADER, LedgerScore, score_ledger
+from eval.commitments import rows as ledger_rows
 from eval.conversations import load_conversations
 from eval.datasets import DEFAULT_DRCD, DEFAULT_OTHER, load_drcd, load_letters, load_other_bureaus
 from eval.suite import SetResult, corpus_service, run_conversations, run_drcd, run_letters, union_calibration
@@ -42,8 +44,10 @@ def _progress(label: str) -> Iterator[Any]:
 
 @click.command("eval")
 @click.option(
-    "--set", "which", type=click.Choice(["letters", "other", "drcd", "all"]), default="all", show_default=True,
-    help="letters: the sample letters; other: other bureaus' letters; drcd: the DRCD dev set.",
+    "--set", "which", type=click.Choice(["letters", "other", "drcd", "commitments", "all"]), default="all",
+    show_default=True,
+    help="letters: the sample letters; other: other bureaus' letters; drcd: the DRCD dev set; "
+         "commitments: the commitments ledger of both letter sets (also part of letters, other and all).",
 )  # fmt: skip
 @click.option("--chunk-size", type=int, default=None, help="Chunk size of the indexes built for the run.")
 @click.option("--limit", type=int, default=None, help="Only the first N questions of each set.")
@@ -83,33 +87,38 @@ def eval_cmd(
         settings = settings.model_copy(update={"chunk_size": chunk_size})
     sets: list[SetResult] = []
     embedder = None  # loaded once, shared by every index of the run
-    if which in ("letters", "conversations", "all"):
+    ledgers: list[LedgerScore] = []
+    if which in ("letters", "conversations", "commitments", "all"):
         with corpus_service(settings) as service:
             embedder = service.embedder
-            if which != "conversations":
+            if which in ("letters", "commitments", "all"):
+                ledgers.append(score_ledger(service, "letters"))
+            if which in ("letters", "all"):
                 with _progress("letters") as progress:
                     sets.append(
                         run_letters(service, load_letters(), quick=quick, limit=limit, progress=progress)
                     )
-            if which != "letters":
+            if which in ("conversations", "all"):
                 with _progress("conversations") as progress:
                     conversations = load_conversations(corpus="letters")[:limit]
                     sets.append(run_conversations(service, conversations, progress=progress))
-    if which in ("other", "conversations", "all"):
+    if which in ("other", "conversations", "commitments", "all"):
         if not (other_path / "letters").is_dir():
             console.print(
                 f"[yellow]跳过其他单位答复函：找不到 {other_path / 'letters'}。"
                 "如需评测，请把 DAFU_OTHER_BUREAUS_PATH 设为该语料的目录（含 letters/ 与 manifest.jsonl）。[/yellow]"
             )
         else:
-            corpus = load_other_bureaus(other_path) if which != "conversations" else None
+            corpus = load_other_bureaus(other_path) if which in ("other", "commitments", "all") else None
             paths = corpus.paths if corpus else (other_path / "letters",)
             with corpus_service(settings, paths, embedder) as service:
                 embedder = service.embedder
-                if corpus is not None:
+                if which in ("other", "commitments", "all"):
+                    ledgers.append(score_ledger(service, "other_bureaus"))
+                if corpus is not None and which != "commitments":
                     with _progress("other") as progress:
                         sets.append(run_letters(service, corpus, quick=quick, limit=limit, progress=progress))
-                if which != "other":
+                if which in ("conversations", "all"):
                     with _progress("conversations-other") as progress:
                         conversations = load_conversations(corpus="other_bureaus")[:limit]
                         sets.append(
@@ -131,7 +140,11 @@ def eval_cmd(
             sample = limit or (drcd.QUICK_SAMPLE if quick else drcd.DEFAULT_SAMPLE)
             with _progress("DRCD") as progress:
                 sets.append(run_drcd(service, corpus, baseline=not quick, limit=sample, progress=progress))
+    if ledgers:
+        console.print(_table("commitments ledger against eval/data/commitments.jsonl", HEADER, ledger_rows(ledgers)))
     if not sets:
+        if ledgers:
+            return
         raise click.ClickException("没有可运行的评测集。请检查 --set 选项和评测数据的路径。")
     run = {
         "label": label or ("quick-" if quick else "") + "-".join(s.name for s in sets),
@@ -141,6 +154,7 @@ def eval_cmd(
                      "refusal_threshold": settings.refusal_threshold},
         "sets": [s.to_json() for s in sets],
         "calibration": union_calibration(sets, settings.refusal_threshold),
+        "commitments": [s.to_json() for s in ledgers],
     }  # fmt: skip
     _print(run)
     path = report.write(run, out)

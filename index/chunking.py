@@ -97,7 +97,7 @@ class Chunker:
 
 
 def _sentences(text: str, meta: LetterMeta, rows: set[Span]) -> Iterator[_Sentence]:
-    for para_start, para_end, section in _paragraphs(text, meta):
+    for para_start, para_end, section in paragraphs(text, meta):
         if (para_start, para_end) in rows:
             yield _Sentence(para_start, para_end, section, True, False)
             continue
@@ -114,7 +114,7 @@ def _sentences(text: str, meta: LetterMeta, rows: set[Span]) -> Iterator[_Senten
             first = False
 
 
-def _paragraphs(text: str, meta: LetterMeta) -> Iterator[tuple[int, int, str]]:
+def paragraphs(text: str, meta: LetterMeta) -> Iterator[tuple[int, int, str]]:
     """(start, end, section path) of every paragraph (line) of the canonical text."""
     lines = text.split("\n")
     articles = list(meta.articles)

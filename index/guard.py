@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,10 +31,18 @@ class IndexGuard:
     by processes that do not share this data dir); ``None`` = rely on the generation token only."""
 
     def __init__(
-        self, data_dir: Path, store: ChromaStore, lexical: LexicalIndex, *, poll_seconds: float | None = None
+        self,
+        data_dir: Path,
+        store: ChromaStore,
+        lexical: LexicalIndex,
+        *,
+        poll_seconds: float | None = None,
+        derived: Sequence[Callable[[ChromaStore], object]] = (),
     ) -> None:
+        """``derived``: other indexes kept in step with the store after every write (the ledger)."""
         self.store = store
         self.lexical = lexical
+        self.derived = tuple(derived)
         self.lock = WriteLock(data_dir / "write.lock")
         self.generation = Generation(data_dir / "generation")
         self.poll_seconds = poll_seconds
@@ -53,7 +61,7 @@ class IndexGuard:
                 if self.store.collect_garbage():  # other processes must drop those chunks too
                     self.generation.begin()
                     self._seen = self.generation.end()
-                self.lexical.sync(self.store, persist=True)
+                self._sync_written()
         except Busy:
             log.info("another process is writing the index; starting from what is committed")
             self.lexical.sync(self.store)
@@ -74,7 +82,7 @@ class IndexGuard:
             finally:
                 # Also after a failed write: what it committed before failing is published.
                 self.store.forget_versions()
-                self.lexical.sync(self.store, persist=True)
+                self._sync_written()
                 self._seen = self.generation.end()
 
     def refresh(self) -> None:
@@ -111,8 +119,13 @@ class IndexGuard:
             yield
         finally:
             self.store.forget_versions()
-            self.lexical.sync(self.store, persist=True)
+            self._sync_written()
             self._seen = self.generation.end()
+
+    def _sync_written(self) -> None:
+        self.lexical.sync(self.store, persist=True)
+        for index in self.derived:
+            index(self.store)
 
     def _poll_due(self) -> bool:
         if self.poll_seconds is None:

@@ -17,6 +17,7 @@ from index.embeddings import make_embedder, model_slug
 from index.formats.model import Limits
 from index.guard import IndexGuard
 from index.ingest import Ingestor, IngestReport, Progress
+from index.ledger import CommitmentStore
 from index.lexical import LexicalIndex, Snapshot
 from index.loading import load
 from index.store import ChromaStore, make_client
@@ -38,6 +39,10 @@ from rag.draft.drafter import Drafter
 from rag.draft.model import Draft
 from rag.draft.proposal import parse_proposal
 from rag.errors import DocumentNotFound, FileTooLarge, InvalidInput
+from rag.ledger.answer import LedgerAnswerer
+from rag.ledger.followthrough import FollowThrough
+from rag.ledger.ledger import Ledger
+from rag.ledger.model import Entry, FigureChange, LedgerFilters
 from rag.llm.client import ChatClient, OpenAICompatibleClient
 from rag.settings import Settings
 from rag.types import Answer, Document, DocumentInfo, Filters, Hit
@@ -66,6 +71,7 @@ class DafuService:
         dense: DenseRetriever,
         chats: Chats,
         guard: IndexGuard,
+        ledger: Ledger | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -79,6 +85,8 @@ class DafuService:
         self._dense = dense
         self.chats = chats
         self.guard = guard
+        self.ledger = ledger
+        self._ledger_answers = LedgerAnswerer(ledger) if ledger is not None else None
         self.gates = Gates(
             {"ask": settings.ask_workers, "search": settings.search_workers, "draft": settings.draft_workers},
             settings.queue_limit,
@@ -112,6 +120,8 @@ class DafuService:
         retriever = self._retriever(retrieval)
         question, filters = self._text(question, "问题"), checked_filters(filters)
         with self.gates.admit("ask"), self._reading():
+            if (from_ledger := self._from_ledger(question, filters)) is not None:
+                return from_ledger
             parsed = self.parser.parse(question)
             hits = retriever.retrieve(parsed, top_k or self.settings.top_k, filters)
             return self.policy.answer(parsed, hits, mode)
@@ -131,9 +141,43 @@ class DafuService:
         retriever = self._retriever(retrieval)
         question, filters = self._text(question, "问题"), checked_filters(filters)
         with self.gates.admit("ask"), self._reading():
+            if (from_ledger := self._from_ledger(question, filters)) is not None:
+                return iter([from_ledger.answer, from_ledger])
             parsed = self.parser.parse(question)
             hits = retriever.retrieve(parsed, top_k or self.settings.top_k, filters)
         return self.policy.stream(parsed, hits, mode)
+
+    def _from_ledger(self, question: str, filters: Filters | None) -> Answer | None:
+        """A question about what was promised and whether it was done, answered from the ledger; None
+        for any other question (and when filters narrow the search: the ledger spans all letters)."""
+        if self._ledger_answers is None or (filters is not None and not filters.is_empty()):
+            return None
+        return self._ledger_answers.answer(question)
+
+    # -- the commitments ledger ----------------------------------------------------------------------
+    def commitments(self, filters: LedgerFilters | None = None) -> list[Entry]:
+        """Every commitment of the indexed letters with its status in later letters and the evidence."""
+        if filters is not None:
+            filters = filters.model_copy(
+                update={
+                    k: checked_text(v, k, 200, required=False) or None
+                    for k, v in filters.model_dump().items()
+                    if isinstance(v, str) and k != "status"
+                }
+            )
+        with self._reading():
+            return self._ledger().entries(filters)
+
+    def figure_changes(self, doc_id: str | None = None) -> list[FigureChange]:
+        """Figures two letters state differently for the same subject (of one letter when ``doc_id``)."""
+        doc_id = checked_id(doc_id) if doc_id else None
+        with self._reading():
+            return self._ledger().changes(doc_id)
+
+    def _ledger(self) -> Ledger:
+        if self.ledger is None:
+            raise InvalidInput("此服务未启用承诺台账。")
+        return self.ledger
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         """The offline answer to a question from passages already retrieved (the eval answers on the
@@ -359,9 +403,11 @@ def build_service(
     client = make_client(settings.chroma_url, settings.chroma_path)
     store = ChromaStore(client, f"{settings.collection_prefix}_{model_slug(settings.embed_model)}")
     lexical = LexicalIndex(settings.lexical_path / store.namespace)
+    commitments = CommitmentStore(settings.data_dir / "ledger" / f"{store.namespace}.sqlite3")
     guard = IndexGuard(
-        settings.data_dir, store, lexical, poll_seconds=_POLL_SECONDS if settings.chroma_url else None
-    )
+        settings.data_dir, store, lexical, poll_seconds=_POLL_SECONDS if settings.chroma_url else None,
+        derived=(commitments.sync,),
+    )  # fmt: skip
     guard.start()
     ingestor = Ingestor(
         store,
@@ -399,4 +445,5 @@ def build_service(
     return DafuService(
         settings, embedder=embedder, store=store, lexical=lexical, ingestor=ingestor, retrievers=retrievers,
         parser=parser, policy=policy, drafter=drafter, dense=dense, chats=chats, guard=guard,
+        ledger=Ledger(commitments, store, FollowThrough(embedder)),
     )  # fmt: skip

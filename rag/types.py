@@ -156,3 +156,24 @@ class Filters(Frozen):
 
     def is_empty(self) -> bool:
         return not any(v for v in self.model_dump().values())
+
+
+class Commitment(Frozen):
+    """A promise a letter makes (a sentence or two of its 下一步 parts, or another 将/拟/力争 …
+    sentence), with what was read from it. ``text[start:end]`` of the letter is ``quote``."""
+
+    commitment_id: str  # doc_id:version:ordinal
+    doc_id: str
+    doc_number: str
+    title: str
+    year: int | None = None
+    date: str = ""
+    section: str
+    topic: str  # the enumeration label or section heading it sits under, else the proposal's title
+    quote: str
+    start: int
+    end: int
+    next_step: bool = Field(default=False, description="from a 下一步 part (else a promise word elsewhere)")
+    figures: tuple[str, ...] = ()  # target figures as printed: 1700亿元以上, 50家
+    dates: tuple[str, ...] = ()  # when: 2024年, 今年, 年底前
+    units: tuple[str, ...] = ()  # responsible bodies when stated: 市卫健委

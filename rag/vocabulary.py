@@ -67,3 +67,44 @@ def person_names(proposer: str) -> tuple[str, ...]:
         if name:
             names.append(name)
     return tuple(names)
+
+
+# -- commitments (what a letter promises) -------------------------------------------------------
+# A paragraph that opens a letter's promises, and a section heading that holds only promises.
+NEXT_STEP_WORDS = r"(?:下一步|下步|今后|接下来|下阶段|下一阶段)"
+NEXT_STEP_OPENER = re.compile(rf"^{NEXT_STEP_WORDS}")
+NEXT_STEP_HEADING = re.compile(r"下一步|下步|今后|下阶段|下一阶段|工作打算|工作计划|工作思路|努力方向|打算")
+# Words by which a body states what it will do. 将 counts where a verb of intent follows it (将继续,
+# 我局将积极, 也将同时), not where it marks an object (将其纳入, 已将…列入); 确保 and 计划 count where
+# a time or an action follows them (确保2024年…, 计划2022年建设), not as a purpose or a plan's name.
+_INTENT = (
+    "继续|进一步|持续|加快|加大|加强|积极|会同|着力|不断|全力|认真|努力|抓紧|尽快|结合|根据|按照|逐步|重点"
+    "|大力|深入|探索|推动|推进|研究|适时|协调|联合|统筹|主动|及时|同时|严格|切实|稳步|优化|完善|强化|做好"
+    "|抓好|落实|开展|组织|建立|健全|启动|实施|出台|制定|争取|坚持|围绕|充分|聚焦|配合|督促|指导|支持"
+    "|鼓励|引导|提升|提高|扩大|利用|通过|依照|依托|着手|立足|采取|在|于|对|以|把|与"
+)
+_TIME = r"\d{4}\s*年|今年|明年|年底|年内|下半年|近期"
+PROMISE = re.compile(
+    rf"下一步|下步|今后|接下来|下阶段|下一?年度|在实际的?工作中|力争|拟(?!定)|确保(?=[^，,。；;]{{0,8}}(?:{_TIME}))"
+    rf"|计划(?=\s*(?:{_TIME}|于|在|到|派|建设|投入|实施|完成|开展|配备|新增|改造|招引|引进))"
+    rf"|(?<![已并把])(?:[们局委厅办府市区县院校门位]|也|还|仍|均|都|^|[，,；;：:]\s*)将(?:{_INTENT})"
+    r"|^(?:[一二三四五六七八九十]+是|\d{1,2}[、.．])?将(?![^。]*了)"  # an imperative plan: 将AED配置纳入规划
+)
+# A sentence that only announces the list of promises that follows ("将着力做好以下工作：").
+PROMISE_INTRO = re.compile(r"(?:以下|如下)[^，,。；;]{0,10}(?:工作|方面|措施|几点|举措)?[：:。]?$")
+# A paragraph whose last clause announces what will be done ("我们将继续做好以下工作：") makes the
+# sections after it promises; one that lists what was done ("主要开展了以下工作") does not.
+PROMISES_FOLLOW = re.compile(
+    r"(?:将|拟|计划|要|按)[^，,。；;了]*?(?:做好|开展|抓好|采取|推进|实施|落实)[^，,。；;了]*(?:以下|如下)"
+    r"[^，,。；;了]{0,10}[：:。]?$"
+)
+# A question about what was promised and whether it was done ("去年答应的三张清单做了吗？").
+LEDGER_QUESTION = re.compile(
+    r"承诺|答应|许诺|兑现|做了吗|做到了吗|落实了吗|完成了吗|实现了吗|达到了吗|有没有做|进展如何|做得怎么样"
+    r"|后来[^，。？?]{0,8}(?:怎么说|说了什么|如何|怎样)|要达到多少"
+)
+# Words of such a question that say nothing of its subject.
+LEDGER_QUESTION_WORDS = re.compile(
+    r"承诺|答应|许诺|兑现|做了吗|做到了吗|落实了吗|完成了吗|实现了吗|达到了吗|有没有做|进展如何|做得怎么样"
+    r"|后来的?|答复函?|回复|中说|说|要达到多少|多少|怎么说|说了什么|去年|今年|前年|\d{4}\s*年|科技局|我们|你们|的|了|吗"
+)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from eval.cli import eval_cmd
 from rag.cli.app import cli
 from rag.cli.ask import ask, search
+from rag.cli.commitments import commitments
 from rag.cli.draft import draft
 from rag.cli.feedback import feedback
 from rag.cli.letters import docs, ingest, rm, show
 from rag.cli.llm import llm
 from rag.cli.serve import serve
 
-for command in (ingest, docs, show, rm, search, ask, serve, draft, llm, feedback, eval_cmd):
+for command in (ingest, docs, show, rm, search, ask, serve, draft, llm, feedback, commitments, eval_cmd):
     cli.add_command(command)
 
 

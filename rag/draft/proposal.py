@@ -31,6 +31,23 @@ _COMMITTEE_ANY = re.compile(r"([\u4e00-\u9fa5]{2,8}(?:市委会|界别|工商联
 
 # "为此，建议：" / "具体建议如下：" / "对此提出如下建议：" / "建议从以下方面加以推进："
 _INTRO = re.compile(r"^[^。；]{0,20}(?:建议|如下|以下)[^。；]{0,12}[：:]")
+# The same inside a paragraph, after a sentence ("…采购渠道不畅。建议：一、…"), or a heading line of
+# its own ("三、对策建议", "具体办法").
+_INLINE_INTRO = re.compile(r"(?<=[。；！？])\s*[^。；！？：:]{0,20}(?:建议|对策|办法|措施)[^。；！？：:]{0,12}[：:]")
+_LINE_INTRO = re.compile(r"^[^。；！？：:]{0,20}(?:建议|对策|办法|措施)[^。；！？：:]{0,12}[：:]")
+_INTRO_HEADING = re.compile(
+    rf"^(?:[{_CN}]+、|[（(][{_CN}]+[）)])?\s*(?:具体|主要|几点|对策|相关)*(?:建议|对策|办法|措施)(?:如下)?[：:]?$"
+)
+# A title that opens the paragraph it is typed in: "关于…的建议：本地企业…".
+_LEAD_TITLE = re.compile(r"^(关于[^。；：:]{2,118}(?:提案|建议))[：:]\s*")
+# Items enumerated inside a paragraph, after a sentence end or a colon: 一、…；二、… / （一）… / 1.… / ①…
+_INLINE_MARKS = (
+    re.compile(rf"(?:^|(?<=[。；;！？：:]))\s*([{_CN}]+)、"),
+    re.compile(rf"(?:^|(?<=[。；;！？：:]))\s*[（(]([{_CN}]+)[）)]"),
+    re.compile(r"(?:^|(?<=[。；;！？：:]))\s*(\d{1,2})[、.．](?!\d)"),
+    re.compile(r"(?:^|(?<=[。；;！？：:]))\s*([①②③④⑤⑥⑦⑧⑨⑩])"),
+    re.compile(rf"(?:^|(?<=[。；;！？：:]))\s*第([{_CN}]+)[，,、：:]"),
+)
 _LINE_ITEM = re.compile(
     rf"^(?:[{_CN}]+[、.．]|\d{{1,2}}(?:[、．]|\.(?!\d))|[（(][{_CN}\d]{{1,2}}[）)]|第[{_CN}]+[，,、：:])\s*"
 )
@@ -85,6 +102,14 @@ def parse_proposal(
     text = "\n".join(lines)
     head_text = "\n".join(lines[: max(header, 1)])
     found_title = _title(lines[:3])
+    lead = _LEAD_TITLE.match(lines[header]) if header < len(lines) else None
+    if lead is not None:  # "关于…的建议：正文…" typed as one paragraph
+        found_title = found_title or lead.group(1)
+        rest = lines[header][lead.end() :]
+        lines = lines[: header + 1] + ([rest] if rest else []) + lines[header + 1 :]
+        lines[header] = lead.group(1)
+        header += 1
+        text = "\n".join(lines)
     found_session = _search(_SESSION, head_text) or _search(_SESSION, text[:300])
     found_number = _search(_NUMBER, head_text)
     found_proposer = _proposer(lines[: max(header, 3)])
@@ -179,9 +204,10 @@ def split_suggestions(body: list[str]) -> tuple[str, list[Suggestion]]:
     Suggestions follow an intro line ("为此，建议：") when there is one; the background's own
     "一是…二是…" (problems, not suggestions) before it is never split.
     """
-    intro = next((i for i, line in enumerate(body) if _INTRO.match(line)), None)
+    body = _split_inline_intro(body)
+    intro = next((i for i, line in enumerate(body) if _intro_end(line) is not None), None)
     if intro is not None:
-        rest = body[intro][_INTRO.match(body[intro]).end() :].strip()  # type: ignore[union-attr]
+        rest = body[intro][_intro_end(body[intro]) or 0 :].strip()
         region = ([rest] if rest else []) + body[intro + 1 :]
         background = body[:intro]
     else:
@@ -191,7 +217,29 @@ def split_suggestions(body: list[str]) -> tuple[str, list[Suggestion]]:
         )
         background, region = body[:first], body[first:]
     items = _items(region)
+    if not items and background:
+        # No suggestion stated as such: the proposal's own paragraphs are the points to answer.
+        return "", [_suggestion(line) for line in background if line.strip()]
     return "\n".join(background).strip(), [_suggestion(item) for item in items if item.strip()]
+
+
+def _intro_end(line: str) -> int | None:
+    """Where the intro that opens ``line`` ends ("建议：", "对策：", a heading line "三、对策建议"), or None."""
+    if _INTRO_HEADING.match(line):
+        return len(line)
+    match = _INTRO.match(line) or _LINE_INTRO.match(line)
+    return match.end() if match else None
+
+
+def _split_inline_intro(body: list[str]) -> list[str]:
+    """A paragraph that runs on into its suggestions ("…不畅。建议：一、…") is cut before the intro."""
+    if any(_intro_end(line) is not None for line in body):
+        return body
+    for i, line in enumerate(body):
+        match = _INLINE_INTRO.search(line)
+        if match:
+            return body[:i] + [line[: match.start()].strip(), line[match.start() :].strip()] + body[i + 1 :]
+    return body
 
 
 def _items(region: list[str]) -> list[str]:
@@ -207,9 +255,40 @@ def _items(region: list[str]) -> list[str]:
     starts = [m.end() - 2 for m in _INLINE_ITEM.finditer(joined)]
     if len(starts) >= 2:
         return [joined[a:b] for a, b in zip(starts, [*starts[1:], len(joined)], strict=True)]
+    inline = _inline_items(joined)
+    if inline:
+        return inline
     if sum(1 for line in region if _SUGGEST_LINE.match(line)) >= 2:
         return [line for line in region if _SUGGEST_LINE.match(line)]
     return [joined] if joined.strip() else []
+
+
+def _inline_items(joined: str) -> list[str]:
+    """Items numbered in sequence inside one paragraph (一、…；二、…), markers removed; [] if none."""
+    for pattern in _INLINE_MARKS:
+        marks = list(pattern.finditer(joined))
+        if len(marks) >= 2 and _in_sequence([m.group(1) for m in marks]):
+            ends = [m.start() for m in marks[1:]] + [len(joined)]
+            return [joined[m.end() : end].strip().rstrip("；;") for m, end in zip(marks, ends, strict=True)]
+    return []
+
+
+def _in_sequence(labels: list[str]) -> bool:
+    """一, 二, 三 … or 1, 2, 3 … or ①, ② … from the first."""
+    values = [_ordinal(label) for label in labels]
+    return values == list(range(1, len(values) + 1))
+
+
+def _ordinal(label: str) -> int:
+    if label in "①②③④⑤⑥⑦⑧⑨⑩":  # before isdigit(), which is true of them
+        return "①②③④⑤⑥⑦⑧⑨⑩".index(label) + 1
+    if label.isascii() and label.isdigit():
+        return int(label)
+    if label in _CN:
+        return _CN.index(label) + 1
+    if label.startswith("十") and len(label) == 2 and label[1] in _CN:
+        return 10 + _CN.index(label[1]) + 1
+    return -1
 
 
 def _suggestion(item: str) -> Suggestion:

@@ -1,0 +1,1 @@
+"""The commitments ledger: what letters promised, what later letters report, which figures moved."""
