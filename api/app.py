@@ -32,7 +32,14 @@ def create_app(
     app = FastAPI(title="dafu 答复", version="0.1.0", lifespan=lifespan)
     app.state.service = service
     errors.install(app)
-    for router in (ask.router, documents.router, draft.router, chat.router, completions.router, commitments.router):
+    for router in (
+        ask.router,
+        documents.router,
+        draft.router,
+        chat.router,
+        completions.router,
+        commitments.router,
+    ):
         app.include_router(router, dependencies=[Depends(require_api_key)])
 
     @app.get("/healthz", response_model=Health, tags=["health"])

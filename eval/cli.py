@@ -141,7 +141,9 @@ def eval_cmd(
             with _progress("DRCD") as progress:
                 sets.append(run_drcd(service, corpus, baseline=not quick, limit=sample, progress=progress))
     if ledgers:
-        console.print(_table("commitments ledger against eval/data/commitments.jsonl", HEADER, ledger_rows(ledgers)))
+        console.print(
+            _table("commitments ledger against eval/data/commitments.jsonl", HEADER, ledger_rows(ledgers))
+        )
     if not sets:
         if ledgers:
             return

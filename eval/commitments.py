@@ -110,7 +110,9 @@ def score_ledger(service: DafuService, corpus: str, path: Path = GOLD) -> Ledger
             else:
                 score.extras.append(f"{doc_id}: {e.commitment.quote[:40]}")
         for span, g in gold:
-            hit = next((e for e, s in zip(predicted, spans, strict=True) if span and _overlaps(s, span)), None)
+            hit = next(
+                (e for e, s in zip(predicted, spans, strict=True) if span and _overlaps(s, span)), None
+            )
             if hit is None:
                 score.misses.append(f"{doc_id}: {g['quote'][:40]}")
             else:
@@ -132,8 +134,15 @@ def rows(scores: list[LedgerScore]) -> list[list[str]]:
         return "—" if value is None else f"{value:.3f}"
 
     return [
-        [s.corpus, str(s.letters), str(s.gold), str(s.predicted), f(s.precision), f(s.recall),
-         f"{f(s.status_accuracy)} ({s.statuses})"]  # fmt: skip
+        [
+            s.corpus,
+            str(s.letters),
+            str(s.gold),
+            str(s.predicted),
+            f(s.precision),
+            f(s.recall),
+            f"{f(s.status_accuracy)} ({s.statuses})",
+        ]  # fmt: skip
         for s in scores
     ]
 

@@ -67,9 +67,17 @@ def extract_commitments(doc_id: str, version: str, text: str, meta: LetterMeta) 
     for unit in body_units(text, meta):
         quote = text[unit.start : unit.end]
         next_step = _in_next_step(unit.section)
-        promise = next_step or bool(PROMISE.search(_TITLE.sub("《》", quote))) or (previous and quote.startswith(_DETAIL))
+        promise = (
+            next_step
+            or bool(PROMISE.search(_TITLE.sub("《》", quote)))
+            or (previous and quote.startswith(_DETAIL))
+        )
         previous = promise
-        if not promise or PROMISE_INTRO.search(_last_clause(quote)) or len(_WORDS.sub("", quote)) < _MIN_WORDS:
+        if (
+            not promise
+            or PROMISE_INTRO.search(_last_clause(quote))
+            or len(_WORDS.sub("", quote)) < _MIN_WORDS
+        ):
             continue
         out.append(
             Commitment(
@@ -99,9 +107,7 @@ def _last_clause(quote: str) -> str:
 
 
 def _in_next_step(section: str) -> bool:
-    return section.endswith(NEXT_STEP) or any(
-        NEXT_STEP_HEADING.search(part) for part in section.split(" > ")
-    )
+    return section.endswith(NEXT_STEP) or any(NEXT_STEP_HEADING.search(part) for part in section.split(" > "))
 
 
 def _topic(section: str) -> str:

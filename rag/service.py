@@ -438,12 +438,13 @@ def build_service(
         LLMCondenser(llm, letters) if llm is not None and condense else None,
         window=settings.chat_window,
     )
+    ledger = Ledger(commitments, store, FollowThrough(embedder))
     drafter = Drafter(
         hybrid, parser.parse, store, embedder, letters,
-        issuer=settings.issuer, closing=settings.draft_closing, llm=llm,
+        issuer=settings.issuer, closing=settings.draft_closing, llm=llm, ledger=ledger,
     )  # fmt: skip
     return DafuService(
         settings, embedder=embedder, store=store, lexical=lexical, ingestor=ingestor, retrievers=retrievers,
         parser=parser, policy=policy, drafter=drafter, dense=dense, chats=chats, guard=guard,
-        ledger=Ledger(commitments, store, FollowThrough(embedder)),
+        ledger=ledger,
     )  # fmt: skip

@@ -321,6 +321,9 @@ def index_state(service: DafuService) -> dict[str, object]:
         "lexical_chunks": len(service.lexical),
         "lexical_fingerprint": service.lexical.fingerprint,
         "store_fingerprint": service.store.fingerprint(),
+        "ledger": [c.commitment_id for c in service.ledger.commitments.commitments()]
+        if service.ledger
+        else [],
     }
 
 

@@ -17,6 +17,7 @@ from fastapi import FastAPI  # noqa: E402
 from rag.service import DafuService  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from ui.ask import FilterRow, build_ask_tab, build_search_tab  # noqa: E402
+from ui.commitments import build_commitments_tab  # noqa: E402
 from ui.common import ServiceGetter  # noqa: E402
 from ui.draft import build_draft_tab  # noqa: E402
 from ui.letters import build_letters_tab  # noqa: E402
@@ -49,6 +50,7 @@ def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
             search_tab, search_filters = build_search_tab(get_service)
             letters = build_letters_tab(get_service, read)
             draft_mode = build_draft_tab(get_service, read)
+            build_commitments_tab(get_service)
 
         def on_load(current: str) -> tuple[Any, ...]:
             svc = get_service()

@@ -83,6 +83,17 @@ div.block.dafu-viewer { border: 1px solid var(--border-color-primary); border-ra
 .dafu-docs tbody tr:hover { background: var(--background-fill-secondary); }
 .dafu-docs tr.dafu-selected, .dafu-docs tr.dafu-selected:hover { background: #dbeafe; }
 
+.dafu-topic { margin: 1rem 0 .3rem; font-size: 1rem; }
+.dafu-ledger { width: 100%; border-collapse: collapse; font-size: .92em; border: none !important; }
+.dafu-ledger th, .dafu-ledger td { padding: .4rem .5rem; border: none !important; text-align: left;
+  border-bottom: 1px solid var(--border-color-primary) !important; vertical-align: top; }
+.dafu-ledger th { background: var(--background-fill-secondary); white-space: nowrap; }
+.dafu-ledger td:first-child { width: 45%; }
+.dafu-status { white-space: nowrap; font-weight: 600; }
+.dafu-done { color: #15803d; }
+.dafu-in_progress { color: #b45309; }
+.dafu-not_mentioned { color: var(--body-text-color-subdued); }
+
 @media (max-width: 640px) {
   .gradio-container { padding: 0 .4rem !important; }
   .dafu-header h1 { font-size: 1.3rem; }

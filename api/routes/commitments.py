@@ -22,7 +22,9 @@ class CommitmentsResponse(BaseModel):
 @router.get("/commitments", response_model=CommitmentsResponse)
 async def commitments(
     service: ServiceDep,
-    topic: Annotated[str | None, Query(max_length=200, description="Words of the topic or the promise.")] = None,
+    topic: Annotated[
+        str | None, Query(max_length=200, description="Words of the topic or the promise.")
+    ] = None,
     year: Annotated[int | None, Query(ge=1949, le=2100, description="Year of the promising letter.")] = None,
     doc_id: Annotated[str | None, Query(max_length=200)] = None,
     doc_number: Annotated[str | None, Query(max_length=200, description="文号 of the letter.")] = None,

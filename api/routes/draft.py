@@ -14,6 +14,7 @@ from api.deps import ServiceDep
 from api.schemas import Request
 from rag.draft.docx import write_docx
 from rag.draft.model import DraftSection, SimilarLetter
+from rag.ledger.model import Entry, FigureChange
 from rag.types import Citation
 from rag.vocabulary import Kind
 
@@ -47,6 +48,8 @@ class DraftResponse(BaseModel):
     proposer: str
     kind: str
     suggestions: list[str]
+    commitments: list[Entry] = []  # earlier commitments on the proposal's topics, with their status
+    changed_figures: list[FigureChange] = []  # figures two letters state differently
 
 
 @router.post(
@@ -87,4 +90,6 @@ async def draft(body: DraftRequest, service: ServiceDep) -> DraftResponse | Resp
         proposer=p.proposer,
         kind=p.kind,
         suggestions=[s.text for s in p.suggestions],
+        commitments=list(result.commitments),
+        changed_figures=list(result.changed_figures),
     )

@@ -23,6 +23,8 @@ from rag.draft.proposal import Proposal
 from rag.draft.rewrite import rewrite_section
 from rag.draft.similar import QueryVectors, SimilarLetters
 from rag.errors import InvalidInput, LLMUnavailable
+from rag.ledger.ledger import Ledger
+from rag.ledger.model import Entry, FigureChange
 from rag.llm.client import ChatClient
 from rag.types import Citation
 from rag.vocabulary import RENDA
@@ -51,6 +53,7 @@ class Drafter:
         closing: str = "最后，再次感谢{addressee}一直以来对我们工作的关心和支持！",
         llm: ChatClient | None = None,
         weights: MaterialWeights = MaterialWeights(),
+        ledger: Ledger | None = None,
     ) -> None:
         queries = QueryVectors(embedder)
         self.similar = SimilarLetters(store, queries)
@@ -59,6 +62,7 @@ class Drafter:
         self.issuer = issuer
         self.closing = closing
         self.llm = llm
+        self.ledger = ledger
 
     def draft(self, proposal: Proposal, top_k: int = 5, mode: str = "offline") -> Draft:
         if mode not in MODES:
@@ -122,9 +126,50 @@ class Drafter:
             placeholders=(),
             markdown="",
         )
+        if self.ledger is not None:
+            draft = draft.model_copy(
+                update={
+                    "commitments": earlier_commitments(self.ledger, proposal),
+                    "changed_figures": changed_figures(self.ledger, proposal, citations),
+                }
+            )
         markdown = render_markdown(draft)
         placeholders = tuple(dict.fromkeys(PLACEHOLDER.findall(markdown)))
         return draft.model_copy(update={"markdown": markdown, "placeholders": placeholders})
+
+
+_EARLIER = 8  # earlier commitments shown at most
+
+
+def earlier_commitments(ledger: Ledger, proposal: Proposal) -> tuple[Entry, ...]:
+    """The commitments of earlier replies on the proposal's topics (its title, each suggestion), best
+    first, each once."""
+    topics = [proposal.title] + [s.summary for s in proposal.suggestions]
+    found: dict[str, tuple[float, Entry]] = {}
+    for topic in filter(None, topics):
+        for share, entry in ledger.related(topic, k=3):
+            key = entry.commitment.commitment_id
+            if key not in found or found[key][0] < share:
+                found[key] = (share, entry)
+    ranked = sorted(found.values(), key=lambda p: p[0], reverse=True)[:_EARLIER]
+    return tuple(entry for _, entry in ranked)
+
+
+def changed_figures(
+    ledger: Ledger, proposal: Proposal, citations: tuple[Citation, ...]
+) -> tuple[FigureChange, ...]:
+    """Figures that changed between letters, where the draft quotes either passage or the passages speak
+    of the proposal's topic (the words of its title)."""
+    cited = [(c.doc_id, c.start, c.end) for c in citations]
+    topic = proposal.title or " ".join(s.summary for s in proposal.suggestions)
+    about = {e.commitment.doc_id for _, e in ledger.related(topic, k=10)} if topic else set()
+    out = []
+    for change in ledger.changes():
+        sides = (change.earlier, change.later)
+        quoted = any(d == s.doc_id and a < s.end and s.start < b for s in sides for d, a, b in cited)
+        if quoted or any(s.doc_id in about for s in sides):
+            out.append(change)
+    return tuple(out)
 
 
 def we(issuer: str) -> str:

@@ -9,6 +9,7 @@ import re
 
 from rag.claims import unsupported_claims
 from rag.draft.proposal import Proposal
+from rag.ledger.model import Entry, FigureChange
 from rag.types import Citation, Frozen
 
 PLACEHOLDER = re.compile(r"【待填[^】]*】")
@@ -68,6 +69,10 @@ class Draft(Frozen):
     similar: tuple[SimilarLetter, ...]
     placeholders: tuple[str, ...]
     markdown: str
+    # For the drafter, not part of the letter: what earlier replies promised on the proposal's topics and
+    # what became of it, and figures two letters state differently (the newest is to be used knowingly).
+    commitments: tuple[Entry, ...] = ()
+    changed_figures: tuple[FigureChange, ...] = ()
 
 
 def check_section(section: DraftSection) -> list[str]:

@@ -33,7 +33,9 @@ _COMMITTEE_ANY = re.compile(r"([\u4e00-\u9fa5]{2,8}(?:市委会|界别|工商联
 _INTRO = re.compile(r"^[^。；]{0,20}(?:建议|如下|以下)[^。；]{0,12}[：:]")
 # The same inside a paragraph, after a sentence ("…采购渠道不畅。建议：一、…"), or a heading line of
 # its own ("三、对策建议", "具体办法").
-_INLINE_INTRO = re.compile(r"(?<=[。；！？])\s*[^。；！？：:]{0,20}(?:建议|对策|办法|措施)[^。；！？：:]{0,12}[：:]")
+_INLINE_INTRO = re.compile(
+    r"(?<=[。；！？])\s*[^。；！？：:]{0,20}(?:建议|对策|办法|措施)[^。；！？：:]{0,12}[：:]"
+)
 _LINE_INTRO = re.compile(r"^[^。；！？：:]{0,20}(?:建议|对策|办法|措施)[^。；！？：:]{0,12}[：:]")
 _INTRO_HEADING = re.compile(
     rf"^(?:[{_CN}]+、|[（(][{_CN}]+[）)])?\s*(?:具体|主要|几点|对策|相关)*(?:建议|对策|办法|措施)(?:如下)?[：:]?$"

@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from index.commitments import FIGURE, body_units
 from index.chunking import NEXT_STEP
+from index.commitments import FIGURE, body_units
 from rag.ledger.model import FigureChange
 from rag.text import bigrams, dice
 from rag.types import Citation, Document
@@ -51,7 +51,9 @@ class _Figure:
     context_grams: frozenset[str]
 
 
-def figure_changes(documents: Sequence[Document], weights: FigureWeights = FigureWeights()) -> list[FigureChange]:
+def figure_changes(
+    documents: Sequence[Document], weights: FigureWeights = FigureWeights()
+) -> list[FigureChange]:
     """Every figure two letters state differently, earlier letter first where the dates tell."""
     figures = [f for doc in documents if not doc.meta.articles for f in _figures(doc, weights)]
     by_doc: dict[str, list[_Figure]] = {}
@@ -121,7 +123,9 @@ def _figures(doc: Document, weights: FigureWeights) -> Iterator[_Figure]:
                 subject = _LEADING.sub("", clause.strip())
                 grams = frozenset(bigrams(subject, digits=False))
                 number = _NUMBER.search(match.group(0))
-                unit_match = _UNIT.search(match.group(0).replace("以上", "").replace("左右", "").replace("以内", ""))
+                unit_match = _UNIT.search(
+                    match.group(0).replace("以上", "").replace("左右", "").replace("以内", "")
+                )
                 if len(grams) < weights.min_subject or number is None or unit_match is None:
                     continue
                 yield _Figure(

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from index.chunking import NEXT_STEP
 from index.commitments import body_units
 from index.tokenize import tokenize
 from rag.ledger.model import Entry, Status
 from rag.types import Citation, Commitment, Document
-from index.chunking import NEXT_STEP
 from rag.vocabulary import PROMISE
 
 
@@ -80,9 +80,7 @@ class FollowThrough:
         by_doc = {doc.doc_id: doc for doc in documents}
         out = []
         for commitment in commitments:
-            pool = [
-                s for s in sentences if s.doc.doc_id != commitment.doc_id and later(commitment, s.doc)
-            ]
+            pool = [s for s in sentences if s.doc.doc_id != commitment.doc_id and later(commitment, s.doc)]
             letters = {s.doc.doc_id for s in pool} | {
                 d.doc_id for d in documents if d.doc_id != commitment.doc_id and later(commitment, d)
             }
@@ -97,7 +95,9 @@ class FollowThrough:
             status: Status = "done" if reports else "in_progress" if best else "not_mentioned"
             best = (reports or best)[: self.weights.evidence]
             evidence = tuple(_citation(s, by_doc[s.doc.doc_id], score) for score, s in best)
-            out.append(Entry(commitment=commitment, status=status, evidence=evidence, later_letters=len(letters)))
+            out.append(
+                Entry(commitment=commitment, status=status, evidence=evidence, later_letters=len(letters))
+            )
         return out
 
     def context(self, commitment: Commitment, documents: Sequence[Document]) -> Citation | None:
@@ -117,7 +117,9 @@ class FollowThrough:
         idf = {t: math.log(1 + len(sentences) / c) for t, c in df.items()}
         self._embed([commitment.quote] + [s.text for s in sentences])
         terms = frozenset(tokenize(commitment.quote))
-        score, best = max(((self._score(commitment, terms, s, idf), s) for s in sentences), key=lambda p: p[0])
+        score, best = max(
+            ((self._score(commitment, terms, s, idf), s) for s in sentences), key=lambda p: p[0]
+        )
         return _citation(best, best.doc, score) if score >= self.weights.threshold else None
 
     def _score(

@@ -86,7 +86,9 @@ class Ledger:
 
     def changes(self, doc_id: str | None = None) -> list[FigureChange]:
         return [
-            ch for ch in self.view().changes if doc_id is None or doc_id in (ch.earlier.doc_id, ch.later.doc_id)
+            ch
+            for ch in self.view().changes
+            if doc_id is None or doc_id in (ch.earlier.doc_id, ch.later.doc_id)
         ]
 
     def related(self, text: str, k: int = 5, *, min_share: float = 0.5) -> list[tuple[float, Entry]]:

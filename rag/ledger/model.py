@@ -9,7 +9,11 @@ from rag.types import Citation, Commitment, Frozen
 
 Status = Literal["done", "in_progress", "not_mentioned"]
 STATUSES: tuple[Status, ...] = ("done", "in_progress", "not_mentioned")
-STATUS_WORDS: dict[str, str] = {"done": "已报告完成", "in_progress": "已报告推进中", "not_mentioned": "此后未再提及"}
+STATUS_WORDS: dict[str, str] = {
+    "done": "已报告完成",
+    "in_progress": "已报告推进中",
+    "not_mentioned": "此后未再提及",
+}
 
 
 class Entry(Frozen):

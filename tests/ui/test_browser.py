@@ -228,3 +228,31 @@ def test_draft_from_an_uploaded_proposal_offers_a_docx(page, ui_server, tmp_path
     mark = page.locator("#draft-letter mark#dafu-quote")
     mark.wait_for()
     assert _squash(expected["citations"][0]["quote"]) in _squash(mark.inner_text())
+
+
+def test_commitments_tab_lists_promises_by_topic_and_opens_both_passages(page, ui_server) -> None:  # type: ignore[no-untyped-def]
+    with ui_server.api() as api:
+        expected = api.get("/v1/commitments", params={"topic": "三张清单"}).json()["commitments"]
+    assert len(expected) == 1, expected
+
+    page.get_by_role("tab", name="承诺").click()
+    page.fill("#ledger-topic textarea", "三张清单")
+    page.click("#ledger-show")
+    page.wait_for_selector("#ledger-table .dafu-ledger")
+    rows = page.locator("#ledger-table .dafu-ledger:not(.dafu-figures) tbody tr")
+    assert rows.count() == 1
+    row = rows.first
+    assert expected[0]["commitment"]["doc_number"] in row.inner_text()
+    promise = expected[0]["commitment"]["quote"]
+    row.locator(".dafu-cite").first.click()
+    mark = page.locator("#ledger-viewer mark#dafu-quote")
+    mark.wait_for()
+    assert _squash(promise) in _squash(mark.inner_text())
+    # The figures two letters state differently: both passages open.
+    figures = page.locator("#ledger-table .dafu-figures tbody tr", has_text="216家")
+    assert figures.count() == 1
+    figures.first.locator(".dafu-cite").nth(1).click()
+    page.wait_for_function(
+        "() => { const m = document.querySelector('#ledger-viewer mark#dafu-quote');"
+        " return m && (m.innerText.includes('203家') || m.innerText.includes('216家')); }"
+    )

@@ -124,3 +124,17 @@ def test_a_conversation_numbers_its_clickable_places_across_turns() -> None:
     assert "理解为：瓯海小镇多大？" in html and html.count("理解为") == 1
     assert "&lt;瓯海&gt;" in html and "<瓯海>" not in html
     assert 'data-feedback="1:down"' in html and "dafu-pending" in html and "写到一半" in html
+
+
+def test_ledger_groups_by_topic_escapes_and_targets_every_passage(service: DafuService) -> None:
+    from ui.commitments import ledger_html
+
+    entries, changes = service.commitments(), service.figure_changes()
+    html, targets = ledger_html(entries, changes)
+    topics = {e.commitment.topic for e in entries}
+    assert html.count('<h4 class="dafu-topic">') == len(topics) + (1 if changes else 0)
+    cited = len(entries) + sum(len(e.evidence) for e in entries) + 2 * len(changes)
+    assert len(targets) == cited and f'data-cite="{cited - 1}"' in html
+    for t in targets:
+        assert service.document(t["doc_id"]).text[t["start"] : t["end"]] == t["quote"]
+    assert "<script" not in html

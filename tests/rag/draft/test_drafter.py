@@ -16,13 +16,13 @@ from rag.draft.docx import write_docx
 from rag.draft.drafter import we
 from rag.draft.material import Pick, quote_spans, resolve_conflicts
 from rag.draft.model import Draft, check_section, cn_ordinal
-from rag.draft.proposal import parse_proposal
 from rag.draft.rewrite import parse_parts, rewrite_section
-from rag.errors import InvalidInput, LLMUnavailable
+from rag.errors import LLMUnavailable
 from rag.service import DafuService, build_service
 from rag.types import Citation
 from tests.conftest import make_settings
 from tests.factories import make_hit
+from tests.rag.draft.test_proposal import ONE_PARAGRAPH
 
 D001 = next(r for r in load_drafts() if r["id"] == "d001")
 REPLY_115 = "温科提复〔2024〕115号"
@@ -169,9 +169,15 @@ def test_llm_mode_without_an_llm_says_what_to_do(service: DafuService) -> None:
         service.draft(D001["proposal"], mode="llm")
 
 
-def test_proposal_without_suggestions_is_refused(service: DafuService) -> None:
-    with pytest.raises(InvalidInput, match="没有从提案中识别出具体建议"):
-        service.drafter.draft(parse_proposal("我市医疗器械产业发展较快。"))
+def test_a_proposal_without_a_list_is_answered_point_by_point(service: DafuService) -> None:
+    draft = service.draft("本地医疗器械企业的创新产品进医院难。\n建议加强医院和企业的对接。")
+    assert len(draft.sections) == 2
+
+
+def test_a_proposal_typed_as_one_paragraph_drafts_three_sections(service: DafuService) -> None:
+    draft = service.draft(ONE_PARAGRAPH)
+    assert len(draft.sections) == 3
+    assert "温科提复〔2024〕115号" in draft.markdown and "三张清单" in draft.markdown
 
 
 def test_issuer_and_closing_come_from_settings(indexed_dir: Path) -> None:
@@ -207,3 +213,19 @@ def test_cli_refuses_unsupported_files_and_outputs(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["draft", str(text), "-o", str(tmp_path / "reply.pdf")])
     assert result.exit_code == 1
     assert "请以 .docx 或 .md 结尾" in result.output
+
+
+EYE_AND_GENE_VALLEYS = (
+    "关于加快中国眼谷、中国基因药谷建设的提案\n民盟市委会\n"
+    "眼谷、药谷集聚了一批企业，但成果转化不足。\n建议：\n一、加快眼谷、药谷产业平台建设。\n"
+    "二、推动概念验证中心落地眼谷、药谷。"
+)
+
+
+def test_a_draft_shows_earlier_commitments_and_changed_figures(service: DafuService) -> None:
+    draft = service.draft(EYE_AND_GENE_VALLEYS)
+    assert draft.commitments and all(e.commitment.doc_number for e in draft.commitments)
+    assert any("眼谷" in e.commitment.quote for e in draft.commitments)
+    assert any({c.earlier_value, c.later_value} == {"216家", "203家"} for c in draft.changed_figures)
+    assert "此前答复中的承诺及落实情况" in draft.markdown
+    assert "目前：" in draft.markdown and "216家" in draft.markdown and "203家" in draft.markdown

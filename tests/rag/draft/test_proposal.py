@@ -91,6 +91,50 @@ def test_suggestion_sentences_without_numbers_or_intro() -> None:
     assert proposal.background == "成果转化率偏低。"
 
 
+ONE_PARAGRAPH = (
+    "关于推动本地创新医疗器械进入本市公立医院的建议：本地医疗器械企业的创新产品进医院难，采购渠道不畅。"
+    "建议：一、出台本地产品优先采购政策；二、建立医院和企业定期对接机制；三、支持企业与医院联合研发。"
+)
+
+
+def test_a_proposal_typed_as_one_paragraph() -> None:
+    proposal = parse_proposal(ONE_PARAGRAPH)
+    assert proposal.title == "关于推动本地创新医疗器械进入本市公立医院的建议"
+    assert proposal.background == "本地医疗器械企业的创新产品进医院难，采购渠道不畅。"
+    assert [s.summary for s in proposal.suggestions] == [
+        "出台本地产品优先采购政策",
+        "建立医院和企业定期对接机制",
+        "支持企业与医院联合研发",
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "背景。具体建议如下：①做甲；②做乙；③做丙。",
+        "背景。对策：1.做甲；2.做乙；3.做丙。",
+        "背景。\n三、对策建议\n（一）做甲。\n（二）做乙。\n（三）做丙。",
+        "背景。\n具体办法\n一是做甲。二是做乙。三是做丙。",
+        "背景。建议：第一，做甲；第二，做乙；第三，做丙。",
+    ],
+)
+def test_suggestions_inline_or_under_any_heading(body: str) -> None:
+    proposal = parse_proposal(f"关于改进某项工作的提案\n{body}")
+    assert [s.summary for s in proposal.suggestions] == ["做甲", "做乙", "做丙"]
+    assert proposal.background == "背景。"
+
+
+def test_without_a_list_the_paragraphs_are_the_points() -> None:
+    proposal = parse_proposal(
+        "我市医疗器械产业发展较快，但本地产品进院难。\n希望加强医企对接，畅通采购渠道。"
+    )
+    assert [s.summary for s in proposal.suggestions] == [
+        "我市医疗器械产业发展较快，但本地产品进院难",
+        "希望加强医企对接，畅通采购渠道",
+    ]
+    assert len(parse_proposal("我市医疗器械产业发展较快。").suggestions) == 1
+
+
 def test_missing_fields_stay_empty() -> None:
     proposal = parse_proposal("我市企业融资难。\n建议：\n一、扩大贷款。\n二、做强基金。")
     assert (proposal.title, proposal.proposer, proposal.session, proposal.number) == ("", "", "", "")
