@@ -146,3 +146,13 @@ def test_a_question_is_parsed_for_letters_in_one_place() -> None:
             ):
                 users.add(name)
     assert users == {"rag.ask.question", "index.metadata", "index.proposals"}
+
+
+def test_the_ledger_sits_on_the_index() -> None:
+    """rag.ledger reads commitments from the index and the letters; it knows nothing of answering,
+    drafting, conversations or models, and they reach it only through its public modules."""
+    for name, imports in GRAPH.items():
+        if _inside(name, "rag.ledger"):
+            outside = {m for m in imports if not (_inside(m, "rag.ledger") or _inside(m, "index"))}
+            assert outside <= KERNEL, (name, outside - KERNEL)
+    assert {m for m in GRAPH["rag.ledger.model"] if _inside(m, "rag.ledger")} <= {"rag.ledger"}
