@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 
 from rag.ledger.ledger import Ledger
-from rag.ledger.model import Entry
+from rag.ledger.model import STATUS_WORDS, STATUSES, Entry
 from rag.types import Answer, Citation, Commitment
 from rag.vocabulary import LEDGER_QUESTION, LEDGER_QUESTION_WORDS
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 _MIN_SHARE = 0.5  # share of the question's subject terms a commitment must cover
 _YEAR_BONUS = 0.1  # a commitment of a year the question names is preferred, not required
+_OVERVIEW = 3  # commitments quoted when the question names no subject
+# A subject: two Chinese characters or more left once the question's ledger words are removed.
+_SUBJECT = re.compile(r"[\u4e00-\u9fff]{2,}")
+_GENERIC = re.compile(r"要做的?(?:事情)?|做的事情|哪些事情?|什么事情?|事情|工作|事项")
 
 
 class LedgerAnswerer:
@@ -33,11 +37,13 @@ class LedgerAnswerer:
     def answer(self, question: str) -> Answer | None:
         if not self.asks(question):
             return None
-        subject = LEDGER_QUESTION_WORDS.sub(" ", question)
+        subject = _GENERIC.sub(" ", LEDGER_QUESTION_WORDS.sub(" ", question))
+        years = {int(y) for y in _YEAR.findall(question)}
+        if not _SUBJECT.search(subject):
+            return self._overview(years)
         found = self.ledger.related(subject, k=10, min_share=_MIN_SHARE)
         if not found:
             return None
-        years = {int(y) for y in _YEAR.findall(question)}
 
         def rank(pair: tuple[float, Entry]) -> float:
             share, entry = pair
@@ -73,6 +79,37 @@ class LedgerAnswerer:
             citations=tuple(citations),
             support=round(share, 4),
         )
+
+    def _overview(self, years: set[int]) -> Answer | None:
+        """A question about promises in general ("去年答应要做的事情做了吗？"): what the ledger says of the
+        commitments that later letters could report on (of the years named, when there are some)."""
+        entries = [e for e in self.ledger.view().entries if e.later_letters]
+        named = [e for e in entries if e.commitment.year in years]
+        scope = "、".join(f"{y}年" for y in sorted(years))
+        if years and not named:
+            lead = f"已收录的答复函中没有可对照后续答复的{scope}承诺；"
+        else:
+            lead = ""
+            entries = named or entries
+        if not entries:
+            return None
+        counts = {s: sum(e.status == s for e in entries) for s in STATUSES}
+        parts = [
+            f"{lead}已收录的答复函中，有后续答复可对照的{scope if named else ''}承诺共{len(entries)}条："
+            + "，".join(f"{STATUS_WORDS[s]}{n}条" for s, n in counts.items() if n)
+        ]
+        shown = [e for e in entries if e.status == "done"][:_OVERVIEW] or entries[:_OVERVIEW]
+        citations: list[Citation] = []
+        for entry in shown:
+            c = entry.commitment
+            line = f"{c.doc_number or c.title}承诺“{c.quote}”（{STATUS_WORDS[entry.status]}"
+            citations.append(_promise_citation(c, 0.0))
+            if entry.evidence:
+                line += f"，见{entry.evidence[0].doc_number or entry.evidence[0].title}：“{entry.evidence[0].quote}”"
+                citations.append(entry.evidence[0])
+            parts.append(line + "）")
+        parts.append("完整清单见“承诺”页或 GET /v1/commitments")
+        return Answer(answer="；".join(parts) + "。", found=True, citations=tuple(citations), support=1.0)
 
 
 def _year(c: Commitment) -> str:

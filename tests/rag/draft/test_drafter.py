@@ -170,7 +170,7 @@ def test_llm_mode_without_an_llm_says_what_to_do(service: DafuService) -> None:
 
 
 def test_a_proposal_without_a_list_is_answered_point_by_point(service: DafuService) -> None:
-    draft = service.draft("本地医疗器械企业的创新产品进医院难。\n建议加强医院和企业的对接。")
+    draft = service.draft("本地医疗器械企业的创新产品进医院难。\n医院和企业之间缺少对接渠道。")
     assert len(draft.sections) == 2
 
 
