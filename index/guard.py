@@ -103,6 +103,8 @@ class IndexGuard:
                     self.store.catch_up()
                 self.store.forget_versions()
                 self.lexical.sync(self.store)
+                for index in self.derived:  # a store shared through a Chroma server: bring them up to date
+                    index(self.store)
                 self._seen = token
         except Busy:
             pass  # a writer is at work: serve the last committed state, look again on the next read

@@ -3,8 +3,9 @@
 Commitments are derived from the store, as the lexical index is: ``sync(store)`` makes the ledger hold
 exactly the commitments of the committed document versions — a letter added or re-ingested gets its
 commitments extracted, a deleted one loses them, a failed ingest changes no committed version and so
-nothing here. It runs after every write (``IndexGuard``) and before every read, inside one SQLite
-transaction, so a process killed half-way leaves the previous state and the next sync completes it.
+nothing here. It runs after every write and at start-up (``IndexGuard``, always holding the data dir's
+write lock, never from a reader pinned to an older state), inside one SQLite transaction, so a process
+killed half-way leaves the previous state and the next sync completes it.
 """
 
 from __future__ import annotations

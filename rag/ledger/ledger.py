@@ -50,8 +50,8 @@ class Ledger:
         self._lock = threading.Lock()
 
     def view(self) -> View:
-        """The ledger of the current committed state (the ledger store is synced first)."""
-        self.commitments.sync(self.store)
+        """The ledger of the committed state the ledger store was last synced to. Only writers sync it
+        (``IndexGuard``, holding the write lock): a reader pinned to an older state must not rewrite it."""
         fingerprint = self.commitments.fingerprint
         if fingerprint == self._view.fingerprint:
             return self._view

@@ -22,7 +22,9 @@ def _later(service: DafuService, a: str, b: str) -> bool:
 
 def test_evidence_is_an_exact_slice_of_a_later_letter(service: DafuService) -> None:
     entries = service.commitments()
-    assert {"done", "not_mentioned"} <= {e.status for e in entries} <= {"done", "in_progress", "not_mentioned"}
+    assert (
+        {"done", "not_mentioned"} <= {e.status for e in entries} <= {"done", "in_progress", "not_mentioned"}
+    )
     for entry in entries:
         assert (entry.status == "not_mentioned") == (not entry.evidence)
         for cited in entry.evidence:
