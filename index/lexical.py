@@ -126,6 +126,10 @@ class LexicalIndex:
         df = snap.df.get(token, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
+    def known(self, token: str) -> bool:
+        """Whether any indexed chunk contains the token."""
+        return token in self.snapshot.df
+
     def search(self, tokens: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
         """The best chunks for a question's search tokens (``index.tokenize.tokenize``), BM25-scored."""
         snap = self.snapshot

@@ -11,7 +11,7 @@ import jieba
 jieba.setLogLevel(logging.WARNING)
 
 # Bumped whenever tokenisation changes, so persisted lexical indexes are rebuilt.
-TOKENIZER_VERSION = "4"
+TOKENIZER_VERSION = "5"
 _KEEP = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbfA-Za-z0-9]")
 # Words that carry no topic in questions or letters; they only add noise to BM25 and overlap scores.
 STOPWORDS = frozenset(
@@ -82,6 +82,7 @@ STOPWORDS = frozenset(
         "有多少",
         "答复函",
         "答复",
+        "复函",
         "里",
         "中",
         "说",
@@ -164,15 +165,18 @@ STOPWORDS = frozenset(
         "几家",
     ]  # fmt: skip
 )
-_DOMAIN_WORDS = (
-    "中国眼谷", "眼谷", "基因药谷", "药谷", "生命健康", "生物医药", "医疗器械", "答复函", "文号",
-    "揭榜挂帅", "三张清单", "概念验证", "总营收", "规上", "会办", "政协提案", "人大建议", "新型研发机构",
+
+
+# Words of reply letters in general (any body's), which jieba's dictionary splits.
+_LETTER_WORDS = (
+    "答复函", "文号", "会办", "政协提案", "人大建议", "提案人", "建议人", "主办单位", "会办单位", "承办单位",
+    "协办单位", "办理情况", "答复如下", "联系人", "联系电话", "抄送", "下一步",
 )  # fmt: skip
 
 
 @lru_cache(maxsize=1)
 def _init() -> None:
-    for word in _DOMAIN_WORDS:
+    for word in _LETTER_WORDS:
         jieba.add_word(word, freq=2000)
     jieba.initialize()
 

@@ -24,11 +24,14 @@ from index.store import ChromaStore, make_client
 from rag.admission import Gates
 from rag.ask.catalogue import Catalogue
 from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
+from rag.ask.listing import CatalogueAnswerer
 from rag.ask.llm import LLMAnswerer
 from rag.ask.particulars import ParticularsAnswerer
 from rag.ask.policy import MODES, AnswerPolicy
 from rag.ask.question import QuestionParser
 from rag.ask.retrieval import DenseRetriever, FusionWeights, HybridRetriever, LexicalRetriever, Retriever
+from rag.ask.summary import SummaryAnswerer
+from rag.ask.vectors import Vectors
 from rag.chat.condense import LLMCondenser
 from rag.chat.conversations import Chats, source_answer
 from rag.chat.followup import FollowUpResolver
@@ -68,9 +71,9 @@ class DafuService:
         parser: QuestionParser,
         policy: AnswerPolicy,
         drafter: Drafter,
-        dense: DenseRetriever,
         chats: Chats,
         guard: IndexGuard,
+        vectors: Vectors,
         ledger: Ledger | None = None,
     ) -> None:
         self.settings = settings
@@ -82,7 +85,6 @@ class DafuService:
         self.parser = parser
         self.policy = policy
         self.drafter = drafter
-        self._dense = dense
         self.chats = chats
         self.guard = guard
         self.ledger = ledger
@@ -92,6 +94,7 @@ class DafuService:
             settings.queue_limit,
             {"ask": settings.queue_wait, "search": settings.queue_wait, "draft": settings.draft_queue_wait},
         )
+        self._vectors = vectors
 
     # -- questions -------------------------------------------------------------------------------
     # Every read pins one committed state of the index (``lexical.pinned``): dense and lexical search,
@@ -195,8 +198,8 @@ class DafuService:
         return self.policy.extractive.threshold
 
     def forget_query_vectors(self) -> None:
-        """Forget memoised question vectors, so that the next ask embeds its question (benchmarks)."""
-        self._dense.forget_queries()
+        """Forget memoised vectors, so that the next ask embeds its question (benchmarks)."""
+        self._vectors.forget()
 
     def draft(
         self, proposal: str, *, top_k: int | None = None, mode: str = "offline", **fields: str | None
@@ -417,18 +420,26 @@ def build_service(
         limits=Limits.of(settings),
         ocr_threads=settings.ocr_threads,
     )
-    dense = DenseRetriever(store, embedder)
+    vectors = Vectors(embedder)
+    dense = DenseRetriever(store, vectors)
     fusion = FusionWeights(method=settings.fusion, dense_weight=settings.dense_weight, rrf_k=settings.rrf_k)
     hybrid = HybridRetriever(dense, LexicalRetriever(lexical), fusion)
     retrievers: dict[str, Retriever] = {"hybrid": hybrid, "dense": dense, "lexical": hybrid.lexical}
     if llm is None and settings.llm_base_url:
         llm = OpenAICompatibleClient.from_settings(settings)
     letters = Catalogue(store, lambda: lexical.fingerprint)
-    parser = QuestionParser(letters)
+    parser = QuestionParser(letters, lexical.known)
+    extractive = ExtractiveAnswerer(
+        ExtractiveWeights(threshold=settings.refusal_threshold),
+        idf=lexical.idf,
+        issuer_of=letters.issuer,
+    )
     policy = AnswerPolicy(
         hybrid,
-        ExtractiveAnswerer(ExtractiveWeights(threshold=settings.refusal_threshold), idf=lexical.idf),
+        extractive,
         ParticularsAnswerer(store.get_document),
+        CatalogueAnswerer(letters, store.get_document, lexical.idf),
+        SummaryAnswerer(store.get_document),
         LLMAnswerer(llm) if llm is not None else None,
     )
     condense = llm is not None and settings.chat_condense in ("auto", "llm")
@@ -440,11 +451,11 @@ def build_service(
     )
     ledger = Ledger(commitments, store, FollowThrough(embedder))
     drafter = Drafter(
-        hybrid, parser.parse, store, embedder, letters,
+        hybrid, parser.parse, store, vectors, letters,
         issuer=settings.issuer, closing=settings.draft_closing, llm=llm, ledger=ledger,
     )  # fmt: skip
     return DafuService(
         settings, embedder=embedder, store=store, lexical=lexical, ingestor=ingestor, retrievers=retrievers,
-        parser=parser, policy=policy, drafter=drafter, dense=dense, chats=chats, guard=guard,
+        parser=parser, policy=policy, drafter=drafter, vectors=vectors, chats=chats, guard=guard,
         ledger=ledger,
     )  # fmt: skip

@@ -24,11 +24,20 @@ NOT_FOUND = "已收录的答复函中未找到相关内容"
 DOC_NUMBER = re.compile(
     r"[\u4e00-\u9fa5]{1,10}[〔\[［(（【﹝]\s*(\d{4})\s*[〕\]］)）】﹞]\s*(第?)\s*(\d+)\s*号"
 )
-# A letter named by a number in a question: its 文号 serial or its proposal number ("121号答复函").
-LETTER_REF = re.compile(r"(\d{2,4})\s*号")
+# A letter named by a number in a question: its 文号 serial or its proposal number ("121号答复函",
+# "第0197号建议", "第W2023358号提案"); a single digit only with 第 before it.
+LETTER_REF = re.compile(r"(?<![\d〔\[（(])(?:第\s*)?([A-Za-z]{0,3}\d{2,10})\s*号(?![线楼院])|第\s*(\d)\s*号")
 _SERIAL = re.compile(r"(\d+)号$")
 # The title after a member's name in a salutation or proposer field.
 _MEMBER_TITLE = re.compile(r"(委员|代表)$")
+# Provinces and provincial-level cities and regions of China (national facts, not one corpus's).
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建",
+    "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海",
+    "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)  # fmt: skip
+# The level words that end a place inside a body's name (重庆市科学技术局 -> 重庆).
+_PLACE_IN_NAME = re.compile(r"([\u4e00-\u9fa5]{2,6}?)(?:省|自治区|市|区|县|旗|盟|州)")
 
 
 def normalise_doc_number(value: str) -> str:
@@ -109,3 +118,23 @@ LEDGER_QUESTION_WORDS = re.compile(
     r"|^[\u4e00-\u9fff]{1,10}?(?:局|委|厅|办|院|政府)(?=去年|今年|前年|答应|承诺|说|\d)"  # who: 某某局去年答应…
     r"|后来的?|答复函?|回复|中说|说|要达到多少|多少|怎么说|说了什么|去年|今年|前年|\d{4}\s*年|我们|你们|的|了|吗"
 )
+
+
+def letter_refs(text: str) -> frozenset[str]:
+    """The numbers by which a text names letters ("121号", "第0197号", "第2号")."""
+    return frozenset(m.group(1) or m.group(2) for m in LETTER_REF.finditer(text))
+
+
+def proposal_key(number: str) -> str:
+    """A proposal or serial number compared as written without leading zeros or case: 0197 = 197."""
+    return number.strip().upper().lstrip("0") or "0"
+
+
+def issuer_places(issuer: str) -> list[str]:
+    """The places in a body's name: 郑州市惠济区教育局 -> [郑州, 惠济]; 天津市城市管理委员会 -> [天津]."""
+    out = []
+    rest = issuer
+    while match := _PLACE_IN_NAME.match(rest):
+        out.append(match.group(1))
+        rest = rest[match.end() :]
+    return out

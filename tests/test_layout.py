@@ -142,7 +142,7 @@ def test_a_question_is_parsed_for_letters_in_one_place() -> None:
             if (
                 isinstance(node, ast.ImportFrom)
                 and node.module == "rag.vocabulary"
-                and {a.name for a in node.names} & {"DOC_NUMBER", "LETTER_REF"}
+                and {a.name for a in node.names} & {"DOC_NUMBER", "LETTER_REF", "letter_refs"}
             ):
                 users.add(name)
     assert users == {"rag.ask.question", "index.metadata", "index.proposals"}

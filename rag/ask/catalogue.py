@@ -9,17 +9,32 @@ from rag.types import LetterMeta
 
 
 class Catalogue:
-    """``catalogue() -> [(doc_id, metadata)]`` of the letters with a 文号, re-read when ``version()``
-    (a fingerprint of the committed documents) changes."""
+    """``catalogue() -> [(doc_id, metadata)]`` of the reply letters, re-read when ``version()`` (a
+    fingerprint of the committed documents) changes. A reply letter is a document whose text states a
+    文号, a kind, a proposer or a proposal number (other documents, e.g. newspaper pages, are not)."""
 
     def __init__(self, store: ChromaStore, version: Callable[[], str]) -> None:
         self.store = store
         self.version = version
-        self._cached: tuple[str | None, list[tuple[str, LetterMeta]]] = (None, [])
+        self._cached: tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]] = (None, [], {})
 
     def __call__(self) -> list[tuple[str, LetterMeta]]:
+        return self._current()[1]
+
+    def meta(self, doc_id: str) -> LetterMeta | None:
+        return self._current()[2].get(doc_id)
+
+    def issuer(self, doc_id: str) -> str:
+        meta = self.meta(doc_id)
+        return meta.issuer if meta else ""
+
+    def _current(self) -> tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]]:
         version = self.version()
         if self._cached[0] != version:
-            infos = self.store.list_documents()
-            self._cached = (version, [(i.doc_id, i.meta) for i in infos if i.meta.doc_number])
-        return self._cached[1]
+            letters = [(i.doc_id, i.meta) for i in self.store.list_documents() if is_letter(i.meta)]
+            self._cached = (version, letters, dict(letters))
+        return self._cached
+
+
+def is_letter(meta: LetterMeta) -> bool:
+    return not meta.articles and bool(meta.doc_number or meta.kind or meta.proposer or meta.proposal_number)

@@ -13,25 +13,89 @@ from dataclasses import dataclass
 
 from index.instructions import instruction_spans, overlaps
 from index.tokenize import tokenize
-from rag.ask.question import Part, Question
+from rag.ask.question import RELATIVE_YEARS, Part, Question, unit_families
 from rag.types import Answer, Citation, Hit
 from rag.vocabulary import NOT_FOUND
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]*[。！？；!?;]+[”’」』）)]*|[^。！？；!?;\n]+")
-_CLAUSE = re.compile(r"[^，,：:]*[，,：:]|[^，,：:]+$")
+# Clauses end at a comma or a colon (not the colon of a time: 下午6:30).
+_CLAUSE = re.compile(
+    r"(?:[^，,：:]|(?<=\d)[：:](?=\d))*(?:[，,]|[：:](?!\d))|(?:[^，,：:]|(?<=\d)[：:](?=\d))+$"
+)
+# A letter's formulas ("…收悉", "现答复如下", "感谢…") are not answers.
+_FORMULA = re.compile(r"收悉|感谢您|感谢你|非常感谢|衷心感谢|再次感谢")
+# Values that answer a question about a kind of thing, though the word for the kind is not written:
+# "文号是什么" is answered by 〔2021〕73号, "哪天" by a date.
+_SHAPES = (
+    ("文号", re.compile(r"〔\d{4}〕\s*第?\s*\d+\s*号|[\[［【(（]\d{4}[\]］】)）]\s*第?\s*\d+\s*号")),
+    ("日期", re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|\d{4}-\d{1,2}-\d{1,2}")),
+    ("时间", re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*点")),
+    ("电话", re.compile(r"\d{3,4}-?\d{7,8}|1\d{10}")),
+)
 _DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\d[\d.,]*\s*(?:万|亿|千|百)?")
+_CN_NUMBER = "[一二三四五六七八九十百千万两]+"
+_TARGET = re.compile(r"力争|确保|目标|计划|预计|拟|将")
+
+
+def _unit_pattern(units: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted(map(re.escape, units), key=len, reverse=True))
+    return re.compile(rf"(?:\d[\d.,]*|{_CN_NUMBER})\s*(?:多|余|左右)?\s*(?:{alternatives})")
+
+
+_UNITS = {family: _unit_pattern(units) for family, units in unit_families().items()}
+# "融资总额超5亿，": 亿/万 with nothing after them is money too (2万方, 3万人 are not).
+_UNITS["money"] = re.compile(
+    _UNITS["money"].pattern + r"|\d[\d.,]*\s*(?:多|余)?\s*(?:亿|万)(?![\u4e00-\u9fa5])"
+)
+_ANY_UNIT = _unit_pattern([u for units in unit_families().values() for u in units] + ["方面", "批次", "倍"])
+
+
+# Numbers that date or file rather than count: 2024年, 2024-05-27, 〔2024〕70号, 第3号.
+_NOT_QUANTITY = re.compile(
+    r"(?:19|20)\d{2}\s*(?:年|-\d{1,2}-\d{1,2})|〔\d{4}〕\s*\d+\s*号|第\s*\d+\s*号|\d{4}[-/.]\d{1,2}"
+)
+
+
+def has_number(text: str, unit: str = "") -> bool:
+    """Whether ``text`` states a number (digits, or a Chinese numeral with a measure word); with
+    ``unit``, a number of that kind (money, people, count, percent, area). Years and file numbers
+    are not quantities."""
+    text = _NOT_QUANTITY.sub(" ", text)
+    if unit:
+        return bool(_UNITS[unit].search(text))
+    return bool(_DIGIT.search(text) or _ANY_UNIT.search(text))
+
+
 _MAX_QUOTE = 100
+_TITLE_LINE = re.compile(
+    r"[^。！？；\n]{0,40}关于[^。！？；\n]{2,100}(?:答复函?|复函|回复|答复意见|办理情况)[^。！？；\n]{0,20}"
+    r"|答\s*复\s*函|[^，,。：:\n]{2,20}[：:]"
+)
+_HEADING_LINE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,2}[.、．](?!\d)|关于[“\"])"
+)
+_ENUMERATED = re.compile(
+    r"^(?:[一二三四五六七八九十]+是|[（(]?[一二三四五六七八九十]+[）)、]|第[一二三四五六七八九十]+[，,、])"
+)
+_HEADING_MAX = 60
+_SHORT_POINT = 16  # "三是强化资金保障。"
 
 
 @dataclass(frozen=True)
 class ExtractiveWeights:
     """The sentence score and the refusal's support; calibrated on the eval sets."""
 
-    threshold: float = 0.55  # minimum support for an answer
+    # Refusal: a question the passages contradict in nothing (no other year, place, kind of number,
+    # counted thing, plan for a fact) is answered on less of its words than one they contradict in
+    # something; both thresholds calibrated on the letter sets and DRCD together (docs/evaluation.md).
+    threshold: float = 0.25  # minimum support when nothing contradicts the question
+    threshold_mismatch: float = 0.6  # minimum support when something does
     window: float = 1.0  # share of the question's terms in the sentence
     context: float = 0.5  # ... in its passage (文号, title, section, text)
     number_bonus: float = 0.15  # a quantity question and a sentence with a number
     number_penalty: float = 0.2  # a quantity question and a sentence without one
+    counted_bonus: float = 0.15  # ... and a sentence whose number counts what the question counts
     rank_bonus: float = 0.05  # / (rank + 1) of the passage
     length_penalty: float = 0.0005  # per character: prefer the shorter of two equal sentences
     other_part: float = 0.3  # weight of another part's terms when scoring one part
@@ -39,6 +103,13 @@ class ExtractiveWeights:
     second_ratio: float = 0.9  # a runner-up within this ratio of the best is quoted too
     missing_year: float = 0.5  # support factor when the question's year is nowhere in the passages
     missing_place: float = 0.75  # ... its place (softer: columns of a page can be misplaced)
+    missing_number: float = 0.6  # a quantity is asked and no quoted sentence states a number
+    wrong_unit: float = 0.7  # ... or none states one of the kind asked for (money, people, …)
+    target_for_actual: float = 0.7  # what happened is asked and the quotes only state targets
+    other_relative_year: float = 0.6  # 去年 is asked and the quotes speak of 今年 (and no 去年)
+    uncounted: float = 0.85  # a count of X is asked and no quoted number counts X
+    answer_type: float = 0.3  # weight of the kind of answer asked for ("文件" of 什么文件)
+    partial: float = 0.6  # credit for a question word found only inside a longer word (放 in 发放)
 
 
 @dataclass
@@ -60,10 +131,15 @@ class ExtractiveAnswerer:
     """
 
     def __init__(
-        self, weights: ExtractiveWeights = ExtractiveWeights(), *, idf: Callable[[str], float] | None = None
+        self,
+        weights: ExtractiveWeights = ExtractiveWeights(),
+        *,
+        idf: Callable[[str], float] | None = None,
+        issuer_of: Callable[[str], str] | None = None,
     ) -> None:
         self.weights = weights
         self.idf = idf or (lambda token: 1.0 + math.log(len(token) + 1))
+        self.issuer_of = issuer_of or (lambda doc_id: "")
 
     @property
     def threshold(self) -> float:
@@ -77,7 +153,7 @@ class ExtractiveAnswerer:
             if per_letter
             else self._select(question, hits, contexts)
         )
-        support = self._support(question, chosen, contexts)
+        support = self._scaled_support(question, chosen, contexts)
         if not chosen or support < self.weights.threshold:
             return Answer(answer=NOT_FOUND + "。", found=False, hits=tuple(hits), support=round(support, 4))
         chosen.sort(key=lambda c: (c.hit_rank, c.start))
@@ -125,53 +201,104 @@ class ExtractiveAnswerer:
     def _rank(self, part: Part, question: Question, hits: list[Hit], contexts: _Contexts) -> list[_Candidate]:
         """Every answer window of every hit, scored for one part of the question, best first."""
         w = self.weights
-        weights = self._weights(part, question)
-        # "126号" names the letter, not the answer: it counts for the passage, not for the sentence.
-        window_weights = {t: v for t, v in weights.items() if t not in question.refs}
+        # "126号" names the letter and "强化资金保障方面，" says where to look: they count for the
+        # passage, not for the sentence that answers.
+        window_weights = {t: v for t, v in self._weights(part, question).items() if t not in question.refs}
+        weights = {**window_weights, **{t: self.idf(t) for t in question.locator | question.refs}}
         total = sum(weights.values())
         window_total = sum(window_weights.values())
         if not total or not window_total:
             return []
         out: list[_Candidate] = []
         for rank, hit in enumerate(hits):
-            context_cov = _coverage(weights, total, contexts.tokens(hit))
+            context_cov = _coverage(weights, total, contexts.tokens(hit), w.partial)
             flagged = contexts.flagged(hit)
             for start, end in _windows(hit.text):
                 window = hit.text[start:end]
-                if window == hit.doc_number or overlaps(flagged, start, end):
+                if window == hit.doc_number or overlaps(flagged, start, end) or _FORMULA.search(window):
                     continue
-                tokens = frozenset(tokenize(window))
-                score = w.window * _coverage(window_weights, window_total, tokens) + w.context * context_cov
+                tokens = frozenset(tokenize(window)) | _shapes(window, question.token_set)
+                window_cov = _coverage(window_weights, window_total, tokens, w.partial)
+                score = w.window * window_cov + w.context * context_cov
                 if part.quantity:
                     score += w.number_bonus if _DIGIT.search(window) else -w.number_penalty
+                    if part.counted and counts(window, part.counted):
+                        score += w.counted_bonus
                 score += w.rank_bonus / (rank + 1) - w.length_penalty * len(window)
                 out.append(_Candidate(rank, hit, start, end, score, tokens))
         out.sort(key=lambda c: -c.score)
         return out
 
+    def _scaled_support(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
+        """Support on the scale of ``threshold``: a contradicted question needs ``threshold_mismatch``
+        of raw support, so its support is scaled down by their ratio (one number to report and sweep)."""
+        w = self.weights
+        support = self._support(question, chosen, contexts)
+        if chosen and self._mismatch(question, chosen, contexts) < 1.0:
+            support *= w.threshold / w.threshold_mismatch
+        return support
+
     def _support(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
         """How much of the question the chosen sentences and their passages cover (0..1)."""
         if not chosen:
             return 0.0
-        w = self.weights
-        weights = self._weights(question.as_part(), question)
+        kind = self.weights.answer_type
+        # The names that chose the letter (its number, proposer, body, or a preamble) neither support nor
+        # weaken an answer: the ask, and where it says to look, is what the passages must support.
+        terms = (question.ask_tokens or question.token_set) | question.locator
+        weights = {t: self.idf(t) * (kind if t in question.answer_type else 1.0) for t in terms}
         total = sum(weights.values())
         if not total:
             return 0.0
         windows = set().union(*(c.tokens for c in chosen))
         passages = set().union(*(contexts.tokens(c.hit) for c in chosen))
-        support = 0.5 * _coverage(weights, total, windows) + 0.5 * _coverage(
-            weights, total, passages | windows
+        partial = self.weights.partial
+        support = 0.5 * _coverage(weights, total, windows, partial) + 0.5 * _coverage(
+            weights, total, passages | windows, partial
         )
-        texts = " ".join(_context(c.hit, contexts.flagged(c.hit)) for c in chosen)
+        return support * self._mismatch(question, chosen, contexts)
+
+    def _mismatch(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
+        """A factor below 1 when the chosen passages (with their letters' issuers) contradict the
+        question: another year or place, no number or the wrong unit for a quantity, a target for an
+        actual figure, a number that counts something else, another relative year."""
+        w = self.weights
+        texts = " ".join(
+            [
+                *(_context(c.hit, contexts.flagged(c.hit)) for c in chosen),
+                *(self.issuer_of(c.hit.doc_id) for c in chosen),
+            ]
+        )
+        factor = 1.0
         if question.years and not all(y in texts for y in question.years):
-            support *= w.missing_year
+            factor *= w.missing_year
         if question.places and not all(p in texts for p in question.places):
-            support *= w.missing_place
-        return support
+            factor *= w.missing_place
+        quotes = [c.hit.text[c.start : c.end] for c in chosen]
+        for part in question.parts:
+            if part.quantity and not any(has_number(q) for q in quotes):
+                factor *= w.missing_number
+            elif part.unit and not any(has_number(q, part.unit) for q in quotes):
+                factor *= w.wrong_unit
+            # What happened in a year is asked: the quotes about that year must not all be targets.
+            dated = [q for q in quotes if any(y in q for y in question.years)] or quotes
+            if part.actual and dated and all(_TARGET.search(q) for q in dated):
+                factor *= w.target_for_actual
+            if (
+                part.counted
+                and any(has_number(q) for q in quotes)
+                and not any(counts(q, part.counted) for q in quotes)
+            ):
+                factor *= w.uncounted
+        said = {y for y in RELATIVE_YEARS for q in quotes if y in q}
+        if question.relative_years and said and not question.relative_years & said:
+            factor *= w.other_relative_year
+        return factor
 
     def _weights(self, part: Part, question: Question) -> dict[str, float]:
-        weights = {t: self.idf(t) for t in question.token_set}
+        kind = self.weights.answer_type
+        terms = (question.ask_tokens or question.token_set) - question.locator
+        weights = {t: self.idf(t) * (kind if t in question.answer_type else 1.0) for t in terms}
         if part.tokens and not part.whole:
             other = self.weights.other_part
             weights = {t: v * (1.0 if t in part.tokens else other) for t, v in weights.items()}
@@ -198,6 +325,27 @@ class _Contexts:
         return self._tokens[hit.chunk_id]
 
 
+def counts(window: str, counted: frozenset[str]) -> bool:
+    """Whether a number in ``window`` counts one of ``counted``: "注册企业216家", "216家企业"."""
+    numbers = [(m.start(), m.end()) for m in _NUMBER.finditer(window)]
+    for token in counted:
+        for found in re.finditer(re.escape(token), window):
+            for start, end in numbers:
+                # "企业216家", "企业数已超过1300家"; "216家企业", "216所中小学"
+                between = window[found.end() : start] if start >= found.end() else None
+                if between is not None and _COUNT_LINK.fullmatch(between):
+                    return True
+                if 0 <= found.start() - end <= 1:
+                    return True
+    return False
+
+
+# What may stand between a counted noun and its number: "企业数已超过1300家", "学生共计129人".
+_COUNT_LINK = re.compile(
+    r"[数量]?(?:已经|已|超过|超|达到|达|为|共计|共|总计|合计|约|近|逾|累计|是|有|在|\s)*"
+)
+
+
 def _context(hit: Hit, flagged: tuple[tuple[int, int], ...] = ()) -> str:
     text = hit.text
     for a, b in reversed(flagged):
@@ -205,16 +353,51 @@ def _context(hit: Hit, flagged: tuple[tuple[int, int], ...] = ()) -> str:
     return f"{hit.doc_number} {hit.title} {hit.section} {text}"
 
 
-def _coverage(weights: dict[str, float], total: float, tokens: set[str] | frozenset[str]) -> float:
-    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+def _coverage(
+    weights: dict[str, float], total: float, tokens: set[str] | frozenset[str], partial: float = 0.6
+) -> float:
+    """The weighted share of the question's terms found in ``tokens``; a term found only inside a
+    longer word (放 in 发放) counts ``partial``."""
+    if not total:
+        return 0.0
+    found = 0.0
+    for term, weight in weights.items():
+        if term in tokens:
+            found += weight
+        elif partial and any(_inside(term, token) for token in tokens if len(token) > len(term)):
+            found += partial * weight
+    return found / total
+
+
+def _inside(term: str, token: str) -> bool:
+    """``term`` is part of ``token`` (放 in 发放) or abbreviates it (科技厅 for 科学技术厅: same first and last
+    character, the rest in order)."""
+    if term in token:
+        return True
+    if len(term) < 3 or term[0] != token[0] or term[-1] != token[-1]:
+        return False
+    rest = iter(token)
+    return all(ch in rest for ch in term)
 
 
 def _windows(text: str) -> list[tuple[int, int]]:
-    """Sentences of a passage; a long sentence is offered as windows of 1-3 consecutive clauses."""
-    out: list[tuple[int, int]] = []
+    """Sentences of a passage; a long sentence is offered as windows of 1-3 consecutive clauses.
+
+    A heading (a line such as "二、关于“…”的建议", or a short "三是强化资金保障。") says what follows
+    rather than answering: it is offered only together with the sentence after it.
+    """
+    sentences = []
     for match in _SENTENCE.finditer(text):
         start, end = _strip(text, match.start(), match.end())
-        if start >= end:
+        if start < end:
+            sentences.append((start, end))
+    out: list[tuple[int, int]] = []
+    for i, (start, end) in enumerate(sentences):
+        if _is_label_line(text, start, end):
+            continue  # a title, a signature, "答 复 函": no sentence in it
+        if _is_heading(text, start, end):
+            if i + 1 < len(sentences) and sentences[i + 1][1] - start <= 2 * _MAX_QUOTE:
+                out.append((start, sentences[i + 1][1]))
             continue
         if end - start <= _MAX_QUOTE:
             out.append((start, end))
@@ -227,6 +410,29 @@ def _windows(text: str) -> list[tuple[int, int]]:
                 if b - a <= _MAX_QUOTE or i == j:
                     out.append((a, b))
     return out
+
+
+def _shapes(window: str, asked: frozenset[str]) -> frozenset[str]:
+    """The words for the kinds of value the window states, among those the question asks for."""
+    return frozenset(word for word, shape in _SHAPES if word in asked and shape.search(window))
+
+
+def _is_label_line(text: str, start: int, end: int) -> bool:
+    """A whole line that only labels the letter: its title ("关于…的答复函", "答 复 函") or its
+    salutation ("张慧委员:"). A byline or a "承办人: …" line states a fact and stays."""
+    line_start = start == 0 or text[start - 1] == "\n"
+    line_end = end >= len(text) or text[end] == "\n"
+    return line_start and line_end and bool(_TITLE_LINE.fullmatch(text[start:end]))
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    """A heading line of the letter, or a short enumerated point that only names a topic."""
+    line_start = start == 0 or text[start - 1] == "\n"
+    line_end = end >= len(text) or text[end] == "\n"
+    sentence = text[start:end]
+    if line_start and line_end and len(sentence) <= _HEADING_MAX and _HEADING_LINE.match(sentence):
+        return True
+    return len(sentence) <= _SHORT_POINT and bool(_ENUMERATED.match(sentence))
 
 
 def _display(quote: str) -> str:

@@ -2,9 +2,12 @@
 
 1. A question about a named letter's particulars (its 文号, proposer, dates, …) is answered from the
    letter's metadata, cited where its text states it.
-2. A question that names letters is answered from those letters only (a few passages of each), one
+2. A question that asks which letters there are (a year's, a person's, a body's, on a topic) is answered
+   with the list of matching letters, each cited at its header.
+3. A question that asks what a named letter is about is answered with the letter's sections.
+4. A question that names letters is answered from those letters only (a few passages of each), one
    quote per letter when it names several.
-3. Otherwise the extractive answerer quotes the retrieved passages, or refuses.
+5. Otherwise the extractive answerer quotes the retrieved passages, or refuses.
 LLM mode answers from the retrieved passages with the configured chat model.
 """
 
@@ -14,10 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rag.ask.extractive import ExtractiveAnswerer
+from rag.ask.listing import CatalogueAnswerer
 from rag.ask.llm import LLMAnswerer
 from rag.ask.particulars import ParticularsAnswerer
 from rag.ask.question import Question
 from rag.ask.retrieval import Retriever
+from rag.ask.summary import SummaryAnswerer
 from rag.errors import InvalidInput, LLMUnavailable
 from rag.types import Answer, Filters, Hit
 
@@ -38,12 +43,16 @@ class AnswerPolicy:
         retriever: Retriever,
         extractive: ExtractiveAnswerer,
         particulars: ParticularsAnswerer,
+        catalogue: CatalogueAnswerer,
+        summary: SummaryAnswerer,
         llm: LLMAnswerer | None = None,
         weights: PolicyWeights = PolicyWeights(),
     ) -> None:
         self.retriever = retriever
         self.extractive = extractive
         self.particulars = particulars
+        self.catalogue = catalogue
+        self.summary = summary
         self.llm = llm
         self.weights = weights
 
@@ -55,6 +64,10 @@ class AnswerPolicy:
         by_meta = self.particulars.answer(question)
         if by_meta is not None:
             return by_meta.model_copy(update={"hits": tuple(hits)})
+        for answerer in (self.catalogue, self.summary):
+            whole = answerer.answer(question, hits)
+            if whole is not None:
+                return whole
         if not question.letters:
             return self.extractive.answer(question, hits)
         # The question names its letters ("126号和115号…"): answer from those letters only.

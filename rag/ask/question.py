@@ -1,30 +1,130 @@
-"""A question parsed once per ask: its tokens, its parts, and the letters, years and places it names.
+"""A question parsed once per ask: its tokens, its parts, what it asks for, and the letters, people,
+years and places it names.
 
 Every later stage (retrieval, the answerers, the refusal check) reads this object instead of
-re-parsing the text, so "which letter does it name" is decided in one place.
+re-parsing the text, so "which letter does it name" is decided in one place. Letters, issuers, people
+and places are recognised from the indexed letters' metadata (the catalogue), never from lists written
+for one corpus.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index.tokenize import tokenize
 from rag.types import LetterMeta
-from rag.vocabulary import DOC_NUMBER, LETTER_REF, doc_number_serial, normalise_doc_number, person_name
+from rag.vocabulary import (
+    DOC_NUMBER,
+    LETTER_REF,
+    PROVINCES,
+    doc_number_serial,
+    issuer_places,
+    letter_refs,
+    normalise_doc_number,
+    person_names,
+    proposal_key,
+)
 
 # Asks about a quantity prefer sentences with numbers.
 _QUANTITY = re.compile(
-    r"多少|几[家个项人名所次年场条]|金额|数量|规模|比例|比重|占比|增速|增长|百分|总额|总量|营收|产值|资金|奖励|补助|补贴"
+    r"多少|(?<!哪)几[家个项人名所次年场条件类批座台套万亿]|第几|金额|数量|规模|比例|比重|占比|增速|增长|百分|总额|总量|营收|产值|资金|奖励|补助|补贴|经费|投入"
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=年|\b)")
+# The kind of quantity asked for: by the unit after 多少/几, else by what is counted (资金 → money).
+_UNIT_FAMILIES = {
+    "money": ["亿元", "万元", "千元", "元", "美元"],
+    "people": ["人次", "人", "名", "位"],
+    "count": [
+        "家",
+        "个",
+        "项",
+        "所",
+        "座",
+        "台",
+        "套",
+        "件",
+        "条",
+        "批",
+        "场",
+        "次",
+        "类",
+        "种",
+        "款",
+        "张",
+        "处",
+    ],
+    "percent": ["%", "％", "百分点"],
+    "area": ["平方公里", "平方米", "公顷", "亩", "万方"],
+}
+_ASKED_UNIT = re.compile(
+    r"(?:多少|几)\s*("
+    + "|".join(sorted((u for us in _UNIT_FAMILIES.values() for u in us), key=len, reverse=True))
+    + "|亿|万)"
+)
+_MONEY_WORDS = re.compile(
+    r"钱|金额|资金|经费|补贴|补助|资助|预算|投资|投入|营收|产值|交易额|出口额|收入|贷款|融资|税收|总额|奖励|奖补"
+)
+# "什么文件", "哪位市领导", "哪个单位": the kind of answer wanted; the answer names an instance, not
+# the kind, so these words weigh less when judging whether a sentence answers.
+_ANSWER_TYPE = re.compile(
+    r"(?:什么|哪位|哪个|哪家|哪种|哪类|哪些|哪一个|哪一家|哪一位)([\u4e00-\u9fa5]{1,6})"
+)
+# "参与率是多少", "占比多少": a percentage.
+_RATE = re.compile(r"(?:率|比例|占比|比重|百分比)(?:是|为|达到|有)?(?:多少|几)")
+# Years named relative to the letter: 去年 asks about another year than 今年.
+RELATIVE_YEARS = ("前年", "去年", "今年", "明年", "后年")
+# An ask about what actually happened (not what was planned).
+_ACTUAL = re.compile(r"实际|实际完成|完成了|实现了|已经达到|最终")
+# Words that ask rather than say ("多长时间", "几名", "为什么"): no answer contains them.
+_INTERROGATIVE = re.compile(
+    r"^(?:多少|几|多长|多久|多大|多高|多远|多重|多宽|多深|多快|哪|什么|啥|怎么|怎样|咋|为什么|为何|是否|是不是|有没有"
+    r"|能不能|会不会|要不要|可不可以|吗|呢)"
+)
+# What a quantity question counts: "多少(家)企业", "企业(有)多少(家)".
+_COUNTED_AFTER = re.compile(r"(?:多少|几)[家个项名人所次条件类批座台套场万亿元]?([\u4e00-\u9fa5]{2,6})")
+_COUNTED_BEFORE = re.compile(
+    r"([\u4e00-\u9fa5]{2,4}?)(?:了|共|有|达到|达|为|是|总共|一共|累计|现在|目前|已经|已|办|举办|开展|新增|培训|建成)*(?:多少|几)"
+)
 # A question with several asks: "…多少家？…多少钱？" or "…有几家，总市值多少？"
 _PART_SPLIT = re.compile(r"(?<=[？?；;])|[，,](?=[^，,？?]*(?:多少|几|哪|什么|谁|是否|怎么|如何))")
-_PLACES = re.compile(
-    "北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
-    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门|深圳|广州|杭州|南京|苏州|宁波|厦门|成都|"
-    "武汉|西安|合肥|青岛|济南|长沙|郑州|兰州|福州|鹿城|龙湾|瓯海|洞头|乐清|瑞安|永嘉|平阳|苍南|文成|泰顺|龙港"
+# A place named with its level: 郑州市, 惠济区, 永仁县 (not 全市, 本市, 我区, 地区 …).
+_STEM_CHAR = r"(?:(?![的了和与及在是年月日个这那该各全本我其此地省市区县级])[\u4e00-\u9fa5])"
+_PLACE = re.compile(rf"({_STEM_CHAR}{{2,4}}?)(?:省|市|区|县|旗)(?![长委民级属内外域场])")
+# Words ending in 区/市/县 that name a kind of area, not a place.
+_AREA_WORDS = frozenset(
+    """
+    开发 高新 经开 示范 保护 自贸 功能 试验 先行 核心 产业 城市 农村 山区 老城 新城 主城 中心 市辖 城乡 学区 景区
+    街区 园区 社区 小区 片区 辖区 城区 郊区 市区 县区 灾区 校区 营区 工业 商业 物流 保税 综合 旅游 度假 生态 文化
+    创业 科技 软件 高教 大学 智慧 居住 生活 住宅 行政 商务 金融 港区 新区 城市群
+    """.split()  # noqa: SIM905
+)
+# An organisation named in a question: 郑州市科技局, 市教育局, 住建部门.
+_ORG = re.compile(r"([\u4e00-\u9fa5]{2,14}?(?:局|厅|委员会|委|办公室|政府|中心))")
+# "…答复…时说，", "在给…的答复中，": a preamble that names the letter before the ask.
+_PREAMBLE = re.compile(
+    r"^(?P<pre>[^，,：:？?]{2,60}?(?:说|称|提到|表示|指出|写道|中|里|时))[，,：:]\s*(?P<ask>.+)$"
+)
+# "强化资金保障方面，…": a leading clause that locates the ask in the letter (it counts for the passage,
+# not for the sentence that answers).
+_LOCATOR = re.compile(
+    r"^(?:(?:在|关于|针对|对于|就)(?P<topic>[^，,？?。]{2,40}?)(?:方面|上|中|里|领域|问题上|部分)?"
+    r"|(?P<place>[^，,？?。]{2,30}?)(?:方面|上|中|里|领域|问题上|部分))[，,]\s*(?P<ask>.+)$"
+)
+# The question lists letters ("2024年答复了哪些提案？", "张勇代表提过哪些建议？").
+_CATALOGUE = re.compile(
+    r"哪些(?:人大|政协|代表)?(?:提案|建议|议案|答复函?|来信)|哪几(?:件|份|封|个|条)?(?:提案|建议|议案|答复函?)"
+    r"|(?:提案|建议|议案|答复函?)(?:有|共有|一共有)?(?:哪些|几件|几份|几封|多少件|多少份)"
+    r"|(?:答复|办理|回复)(?:了|过)?(?:哪些|几件|几份|多少件)"
+    r"|哪些(?:单位|部门|地方|人)?的?(?:答复|提案|建议)|(?:提案|建议|答复函?)是(?:关于|有关)"
+)
+# The question asks what a letter (or the proposal it answers) is about or how it is organised; the
+# summary answerer checks that nothing more specific is asked.
+_SUMMARY = re.compile(
+    r"(?:主要)?(?:讲|说|谈|写|涉及|答复|回应|提)(?:了|的|到|出了)?(?:些)?(?:什么|哪些|哪几)(?:个)?(?:方面|内容|问题|事|事情|建议)?"
+    r"|分(?:了|为|成)?(?:哪|几)(?:几)?(?:个)?(?:方面|部分|点|条)|哪几(?:个)?(?:方面|部分|点|条|项)|几个方面|哪些方面"
+    r"|主要内容|概括|概述|总结|大意|要点"
 )
 
 # The indexed reply letters as (doc_id, metadata), in a stable order.
@@ -38,68 +138,237 @@ class Part:
     text: str
     tokens: frozenset[str]
     quantity: bool  # asks for a number
-    whole: bool  # the part is the whole question
+    whole: bool  # the part is the whole ask
+    counted: frozenset[str] = frozenset()  # tokens of what a quantity question counts ("企业")
+    unit: str = ""  # the kind of quantity asked for: money, people, count, percent, area, or ""
+    actual: bool = False  # asks what actually happened, not what was planned
 
 
 @dataclass(frozen=True)
 class Question:
     text: str
-    tokens: tuple[str, ...]  # search tokens in order (the lexical index scores repeats)
-    parts: tuple[Part, ...]
+    tokens: tuple[str, ...]  # search tokens of the whole text, in order (the lexical index scores repeats)
+    ask: str  # the text without a preamble that names the letter
+    parts: tuple[Part, ...]  # the asks of ``ask``
     refs: frozenset[str]  # numbers that name a letter ("126号"): they name it, they do not answer
+    naming: frozenset[str]  # tokens of the names of the letters, people and bodies the question names
     letters: tuple[str, ...]  # doc ids of the indexed letters the question names
-    names_doc_number: bool  # a full 文号 is written in the question
-    years: frozenset[str]
-    places: frozenset[str]
+    mentions: tuple[str, ...] = ()  # those names as written in the question (longest first)
+    ask_tokens: frozenset[str] = frozenset()  # tokens of the ask without the names (they name, not ask)
+    locator: frozenset[str] = frozenset()  # tokens of a clause that says where in the letter to look
+    answer_type: frozenset[str] = frozenset()  # tokens of the kind of answer wanted ("文件" of 什么文件)
+    issuer_letters: tuple[str, ...] = ()  # letters of a body the question names (a softer choice)
+    names_doc_number: bool = False  # a full 文号 is written in the question
+    years: frozenset[str] = frozenset()
+    places: frozenset[str] = frozenset()
+    catalogue: bool = False  # asks which letters there are
+    summary: bool = False  # asks what a letter is about
+    kind_words: frozenset[str] = field(default_factory=frozenset)  # 提案 / 建议 as the thing asked about
+    relative_years: frozenset[str] = frozenset()  # 去年, 今年, … named in the ask
 
     @property
     def token_set(self) -> frozenset[str]:
         return frozenset(self.tokens)
 
+    @property
+    def preferred(self) -> tuple[str, ...]:
+        """Letters to lift in retrieval: those named, else those of a named body."""
+        return self.letters or self.issuer_letters
+
     def as_part(self) -> Part:
-        """The whole question as one ask."""
-        return Part(self.text, self.token_set, bool(_QUANTITY.search(self.text)), True)
+        """The whole ask as one part."""
+        return _part(self.ask, self.ask_tokens or self.token_set, True)
 
 
 class QuestionParser:
-    """``parse(text) -> Question``; ``letters`` lists the indexed letters a question may name."""
+    """``parse(text) -> Question``; ``letters`` lists the indexed letters a question may name.
 
-    def __init__(self, letters: LetterCatalogue) -> None:
+    ``known`` tells whether a word occurs in the indexed letters: a question word they never contain
+    that splits into words they do ("专班设" of "专班设了几个小组") is read as those words."""
+
+    def __init__(self, letters: LetterCatalogue, known: Callable[[str], bool] | None = None) -> None:
         self.letters = letters
+        self.known = known
+
+    def _known(self, tokens: Sequence[str]) -> list[str]:
+        if self.known is None:
+            return list(tokens)
+        out: list[str] = []
+        for token in tokens:
+            out += token_pieces(token, self.known) if len(token) >= 3 and not self.known(token) else [token]
+        return out
 
     def parse(self, text: str) -> Question:
-        tokens = tuple(tokenize(text))
-        parts = []
-        for part in split_question(text):
-            whole = part == text
-            own = frozenset(tokens) if whole else frozenset(tokenize(part))
-            parts.append(Part(part, own, bool(_QUANTITY.search(part)), whole))
+        catalogue = list(self.letters())
+        tokens = tuple(self._known(asked(text)))
         full = {normalise_doc_number(m.group(0)) for m in DOC_NUMBER.finditer(text)}
-        refs = frozenset(LETTER_REF.findall(text))
+        refs = letter_refs(text)
+        named: list[str] = []
+        by_number = [d for d, m in catalogue if _named_by_number(m, full, refs)]
+        by_person = [d for d, m in catalogue if _names_person(m, text)]
+        by_issuer = [d for d, m in catalogue if _names_issuer(m, text)]
+        if full or refs:
+            named = by_number
+        elif by_person:
+            named = [d for d in by_person if d in by_issuer] or by_person
+        mentions = _mentions(text, [(d, m) for d, m in catalogue if d in named or d in by_issuer])
+        naming = set(refs) | {t for mention in mentions for t in tokenize(mention)}
+        ask = text
+        preamble = _PREAMBLE.match(text)
+        if preamble and any(m in preamble.group("pre") for m in mentions):
+            ask = preamble.group("ask")
+        locator: frozenset[str] = frozenset()
+        located = _LOCATOR.match(ask)
+        if located and len(located.group("ask")) >= 4:
+            where = located.group("topic") or located.group("place")
+            locator = frozenset(self._known(asked(without(where, mentions))))
+            ask = located.group("ask")
+        parts = []
+        for part in split_question(ask):
+            own = frozenset(self._known(asked(without(part, mentions))))
+            parts.append(_part(part, own or frozenset(self._known(asked(part))), part == ask))
+        ask_tokens = frozenset(self._known(asked(without(ask, mentions)))) or frozenset(
+            self._known(asked(ask))
+        )
         return Question(
             text=text,
             tokens=tokens,
+            ask=ask,
             parts=tuple(parts),
             refs=refs,
-            letters=tuple(doc_id for doc_id, meta in self.letters() if _names(meta, text, full, refs)),
+            naming=frozenset(naming),
+            mentions=tuple(mentions),
+            letters=tuple(named),
+            issuer_letters=tuple(by_issuer),
             names_doc_number=bool(full),
             years=frozenset(_YEAR.findall(text)),
-            places=frozenset(_PLACES.findall(text)),
+            places=frozenset(_places(ask, catalogue)),
+            ask_tokens=ask_tokens,
+            locator=locator,
+            answer_type=frozenset(t for m in _ANSWER_TYPE.finditer(ask) for t in tokenize(m.group(1))),
+            catalogue=bool(_CATALOGUE.search(text)),
+            summary=bool(_SUMMARY.search(ask)) and not _CATALOGUE.search(ask),
+            kind_words=frozenset(w for w in ("提案", "建议") if w in text),
+            relative_years=frozenset(w for w in RELATIVE_YEARS if w in ask),
         )
 
 
-def _names(meta: LetterMeta, text: str, full: set[str], refs: frozenset[str]) -> bool:
-    """Whether a question names a letter: by its 文号; else by its serial or proposal number
-    ("121号"); else, when it names no number at all, by its proposer."""
-    if not meta.doc_number:
-        return False
+def _named_by_number(meta: LetterMeta, full: set[str], refs: frozenset[str]) -> bool:
+    """By its 文号; else by its serial or proposal number ("121号", "第0197号")."""
     if full:
-        return meta.doc_number in full
-    if refs:
-        serial = doc_number_serial(meta.doc_number)
-        return bool(serial and serial in refs) or bool(meta.proposal_number and meta.proposal_number in refs)
-    proposer = person_name(meta.proposer)
-    return bool(proposer and proposer in text)
+        return bool(meta.doc_number) and meta.doc_number in full
+    keys = {proposal_key(r) for r in refs}
+    serial = doc_number_serial(meta.doc_number)
+    return bool(serial and proposal_key(serial) in keys) or bool(
+        meta.proposal_number and proposal_key(meta.proposal_number) in keys
+    )
+
+
+def _names_person(meta: LetterMeta, text: str) -> bool:
+    return any(name in text for name in person_names(meta.proposer) if len(name) >= 2)
+
+
+def _names_issuer(meta: LetterMeta, text: str) -> bool:
+    """The question names the letter's issuer, in full or abbreviated (科技局 for 科学技术局)."""
+    if not meta.issuer:
+        return False
+    return any(abbreviates(m.group(1), meta.issuer) for m in _ORG.finditer(text))
+
+
+def abbreviates(mention: str, name: str) -> bool:
+    """Whether ``mention`` names the body ``name``: equal, or its characters appear in order in ``name``
+    with the same place (a mention that starts with a place) and the same kind of body (last character).
+
+    郑州市科技局 → 郑州市科学技术局; 市教育局 → 宝鸡市教育局 is too vague (no place) and does not count.
+    """
+    if mention == name:
+        return True
+    name = name.removesuffix("委员会") + "委" if name.endswith("委员会") else name
+    if len(mention) < 4 or mention[-1] != name[-1]:
+        return False
+    places = issuer_places(name)
+    if not any(mention.startswith(p) for p in places):
+        return False
+    it = iter(name)
+    return all(ch in it for ch in mention)
+
+
+def _mentions(text: str, letters: Sequence[tuple[str, LetterMeta]]) -> list[str]:
+    """The substrings of ``text`` that name these letters: 文号, numbers ("121号"), people, bodies."""
+    found = [m.group(0) for m in DOC_NUMBER.finditer(text)]
+    found += [m.group(0) for m in LETTER_REF.finditer(text)]
+    for _, meta in letters:
+        found += [name for name in person_names(meta.proposer) if len(name) >= 2 and name in text]
+        found += [
+            m.group(1) for m in _ORG.finditer(text) if meta.issuer and abbreviates(m.group(1), meta.issuer)
+        ]
+    # Longest first, so that removing one mention does not leave half of a longer one.
+    return sorted(set(found), key=len, reverse=True)
+
+
+def without(text: str, mentions: Sequence[str]) -> str:
+    for mention in mentions:
+        text = text.replace(mention, " ")
+    return text
+
+
+def _places(text: str, catalogue: Sequence[tuple[str, LetterMeta]]) -> set[str]:
+    """Places the question names: with their level (郑州市), a province, or a place of an indexed issuer."""
+    found = {
+        m.group(1) for m in _PLACE.finditer(text) if not any(m.group(1).endswith(w) for w in _AREA_WORDS)
+    }
+    found |= {p for p in PROVINCES if p in text}
+    for _, meta in catalogue:
+        found |= {p for p in issuer_places(meta.issuer) if p in text}
+    # A place inside another one found (惠济 in 惠济区 was found as 惠济) is the same mention.
+    return {p for p in found if len(p) >= 2}
+
+
+def _part(text: str, tokens: frozenset[str], whole: bool) -> Part:
+    quantity = bool(_QUANTITY.search(text))
+    return Part(
+        text, tokens, quantity, whole, counted(text) if quantity else frozenset(), asked_unit(text) if quantity else "",
+        bool(_ACTUAL.search(text)),
+    )  # fmt: skip
+
+
+def asked_unit(text: str) -> str:
+    """The kind of quantity a question asks for: "多少亿元" → money, "几所" → count, "经费多少" → money."""
+    match = _ASKED_UNIT.search(text)
+    if match:
+        unit = match.group(1)
+        return next((f for f, units in _UNIT_FAMILIES.items() if unit in units), "money")  # 多少亿/万
+    if _RATE.search(text):
+        return "percent"
+    return "money" if _MONEY_WORDS.search(text) else ""
+
+
+def unit_families() -> dict[str, list[str]]:
+    return _UNIT_FAMILIES
+
+
+def counted(text: str) -> frozenset[str]:
+    """Tokens of the noun a quantity question counts: 企业 of "眼谷现在有多少企业了？"."""
+    after = frozenset(t for m in _COUNTED_AFTER.finditer(text) for t in tokenize(m.group(1)))
+    if after:
+        return after
+    return frozenset(t for m in _COUNTED_BEFORE.finditer(text) for t in tokenize(m.group(1)))
+
+
+def token_pieces(token: str, known: Callable[[str], bool]) -> list[str]:
+    """An unknown word as the known words it starts or ends with ("专班设" -> 专班), else as it is."""
+    for size in range(len(token) - 1, 1, -1):
+        head, tail = token[:size], token[-size:]
+        if known(head):
+            return [head]
+        if known(tail):
+            return [tail]
+    return [token]
+
+
+def asked(text: str) -> list[str]:
+    """Search tokens of a question without the words that only ask (多长时间, 几名, 为什么)."""
+    return [t for t in tokenize(text) if not _INTERROGATIVE.match(t)]
 
 
 def split_question(question: str) -> list[str]:

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Protocol
 
 from llama_index.core.base.base_retriever import BaseRetriever
-from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from index.lexical import LexicalIndex
 from index.store import ChromaStore
 from rag.ask.question import Question
+from rag.ask.vectors import Vectors
 from rag.types import Filters, Hit
 
 
@@ -31,17 +30,12 @@ class Retriever(Protocol):
 class DenseRetriever:
     name = "dense"
 
-    def __init__(self, store: ChromaStore, embedder: BaseEmbedding) -> None:
+    def __init__(self, store: ChromaStore, vectors: Vectors) -> None:
         self.store = store
-        # One question is often retrieved several times (filters, per-letter answers): embed it once.
-        self._embed = lru_cache(maxsize=256)(embedder.get_query_embedding)
-
-    def forget_queries(self) -> None:
-        """Empty the query-vector memo (benchmarks time a first ask)."""
-        self._embed.cache_clear()
+        self.vectors = vectors
 
     def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]:
-        return self.store.query(self._embed(question.text), k, filters)
+        return self.store.query(self.vectors.query(question.text).tolist(), k, filters)
 
 
 class LexicalRetriever:
@@ -92,7 +86,7 @@ class HybridRetriever:
                 fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight * score
                 best.setdefault(hit.chunk_id, hit)
                 sources.setdefault(hit.chunk_id, set()).update(hit.sources)
-        named = set(question.letters)
+        named = set(question.preferred)
         for cid, hit in best.items():
             if hit.doc_id in named:
                 fused[cid] += w.letter_boost

@@ -11,17 +11,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from llama_index.core.base.embeddings.base import BaseEmbedding
-
 from index.store import ChromaStore
 from rag.ask.question import LetterCatalogue, Question
 from rag.ask.retrieval import Retriever
+from rag.ask.vectors import Vectors
 from rag.draft.markdown import render_markdown
 from rag.draft.material import Material, MaterialFinder, MaterialWeights, Pick
 from rag.draft.model import PLACEHOLDER, Draft, DraftSection, SimilarLetter, heading_for, todo
 from rag.draft.proposal import Proposal
 from rag.draft.rewrite import rewrite_section
-from rag.draft.similar import QueryVectors, SimilarLetters
+from rag.draft.similar import SimilarLetters
 from rag.errors import InvalidInput, LLMUnavailable
 from rag.ledger.ledger import Ledger
 from rag.ledger.model import Entry, FigureChange
@@ -46,7 +45,7 @@ class Drafter:
         retriever: Retriever,
         parse: Callable[[str], Question],
         store: ChromaStore,
-        embedder: BaseEmbedding,
+        vectors: Vectors,
         letters: LetterCatalogue,
         *,
         issuer: str = "",
@@ -55,9 +54,8 @@ class Drafter:
         weights: MaterialWeights = MaterialWeights(),
         ledger: Ledger | None = None,
     ) -> None:
-        queries = QueryVectors(embedder)
-        self.similar = SimilarLetters(store, queries)
-        self.material = MaterialFinder(retriever, parse, store, queries, weights)
+        self.similar = SimilarLetters(store, vectors)
+        self.material = MaterialFinder(retriever, parse, store, vectors, weights)
         self.letters = letters
         self.issuer = issuer
         self.closing = closing

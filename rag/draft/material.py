@@ -15,9 +15,9 @@ from index.store import ChromaStore
 from index.tokenize import tokenize
 from rag.ask.question import Question
 from rag.ask.retrieval import Retriever
+from rag.ask.vectors import Vectors
 from rag.claims import find_claims
 from rag.draft.proposal import Proposal
-from rag.draft.similar import QueryVectors
 from rag.text import bigrams, dice
 from rag.types import Citation, Hit
 
@@ -72,20 +72,18 @@ class MaterialFinder:
         retriever: Retriever,
         parse: Callable[[str], Question],
         store: ChromaStore,
-        queries: QueryVectors,
+        vectors: Vectors,
         weights: MaterialWeights = MaterialWeights(),
     ) -> None:
         self.retriever = retriever
         self.parse = parse
         self.store = store
-        self.queries = queries
-        self.embedder = queries.embedder
+        self.vectors = vectors
         self.weights = weights
 
     def find(self, proposal: Proposal, top_k: int = 5) -> list[Material]:
         used: set[tuple[str, int]] = set()
         commit_from: dict[str, int | None] = {}
-        vectors: dict[str, np.ndarray] = {}
         out = []
         w = self.weights
         for suggestion in proposal.suggestions:
@@ -96,7 +94,7 @@ class MaterialFinder:
                     commit_from[hit.doc_id] = self._commit_from(hit.doc_id)
             picks = [p for p in candidates(suggestion.text, hits, commit_from) if p.score >= w.min_score]
             picks = [p for p in picks if (p.citation.doc_id, p.citation.start) not in used]
-            picks = self._rerank(suggestion.text, picks, vectors)
+            picks = self._rerank(suggestion.text, picks)
             status = _choose([p for p in picks if not p.commitment], w.per_part)
             status, conflicts = resolve_conflicts(status, [p for p in picks if not p.commitment])
             next_steps = _choose([p for p in picks if p.commitment], w.per_part - 1)
@@ -105,7 +103,7 @@ class MaterialFinder:
             out.append(Material(status, next_steps, conflicts))
         return out
 
-    def _rerank(self, query: str, picks: list[Pick], vectors: dict[str, np.ndarray]) -> list[Pick]:
+    def _rerank(self, query: str, picks: list[Pick]) -> list[Pick]:
         """Add the embedding similarity of query and sentence to the lexical score of the best
         ``rerank`` candidates of each part (lexical overlap alone favours long, wordy sentences)."""
         n = self.weights.rerank
@@ -113,12 +111,7 @@ class MaterialFinder:
         top += [p for p in picks if p.commitment][:n]
         if not top:
             return picks
-        new = [p.citation.quote for p in top if p.citation.quote not in vectors]
-        if new:
-            for text, vector in zip(new, self.embedder.get_text_embedding_batch(new), strict=True):
-                vectors[text] = np.asarray(vector, dtype=np.float32)
-        q = np.asarray(self.queries.get(query), dtype=np.float32)
-        cos = [float(q @ vectors[p.citation.quote]) for p in top]
+        cos = (self.vectors.passages([p.citation.quote for p in top]) @ self.vectors.query(query)).tolist()
         mean = float(np.mean(cos))
         rescored = [
             replace(p, score=round(p.score + self.weights.dense * (c - mean), 4))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from index.store import ChromaStore
+from rag.ask.vectors import Vectors
 from rag.draft.model import SimilarLetter
 from rag.draft.proposal import Proposal
 
@@ -23,38 +23,22 @@ _CHUNK_WEIGHT = 0.7
 _CANDIDATES = 60  # chunks fetched per piece
 
 
-class QueryVectors:
-    """Query embeddings, remembered: a suggestion is embedded once for the letters and its sentences."""
-
-    def __init__(self, embedder: BaseEmbedding, size: int = 256) -> None:
-        self.embedder = embedder
-        self.size = size
-        self._cache: dict[str, list[float]] = {}
-
-    def get(self, text: str) -> list[float]:
-        if text not in self._cache:
-            if len(self._cache) >= self.size:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[text] = self.embedder.get_query_embedding(text)
-        return self._cache[text]
-
-
 class SimilarLetters:
     """``find(proposal, k) -> list[SimilarLetter]``."""
 
-    def __init__(self, store: ChromaStore, queries: QueryVectors) -> None:
+    def __init__(self, store: ChromaStore, vectors: Vectors) -> None:
         self.store = store
-        self.queries = queries
+        self.vectors = vectors
 
     def find(self, proposal: Proposal, k: int = 5) -> list[SimilarLetter]:
         letters = {d.doc_id: d.meta for d in self.store.list_documents() if d.meta.doc_number}
         pieces = proposal_pieces(proposal)
         if not letters or not pieces:
             return []
-        vectors = [self.queries.get(piece) for piece in pieces]
+        vectors = [self.vectors.query(piece) for piece in pieces]
         best = {doc_id: [0.0] * len(pieces) for doc_id in letters}
         for i, vector in enumerate(vectors):
-            for hit in self.store.query(vector, _CANDIDATES):
+            for hit in self.store.query(vector.tolist(), _CANDIDATES):
                 if hit.doc_id in best:
                     best[hit.doc_id][i] = max(best[hit.doc_id][i], hit.score)
         mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
