@@ -74,6 +74,7 @@ class DafuService:
         chats: Chats,
         guard: IndexGuard,
         vectors: Vectors,
+        catalogue: Catalogue,
         ledger: Ledger | None = None,
     ) -> None:
         self.settings = settings
@@ -95,6 +96,7 @@ class DafuService:
             {"ask": settings.queue_wait, "search": settings.queue_wait, "draft": settings.draft_queue_wait},
         )
         self._vectors = vectors
+        self.catalogue = catalogue
 
     # -- questions -------------------------------------------------------------------------------
     # Every read pins one committed state of the index (``lexical.pinned``): dense and lexical search,
@@ -196,6 +198,11 @@ class DafuService:
     @property
     def refusal_threshold(self) -> float:
         return self.policy.extractive.threshold
+
+    def example_questions(self) -> list[str]:
+        """Example questions written from the indexed letters (the UI shows them)."""
+        with self._reading():
+            return self.catalogue.examples()
 
     def forget_query_vectors(self) -> None:
         """Forget memoised vectors, so that the next ask embeds its question (benchmarks)."""
@@ -457,5 +464,6 @@ def build_service(
     return DafuService(
         settings, embedder=embedder, store=store, lexical=lexical, ingestor=ingestor, retrievers=retrievers,
         parser=parser, policy=policy, drafter=drafter, vectors=vectors, chats=chats, guard=guard,
+        catalogue=letters,
         ledger=ledger,
     )  # fmt: skip

@@ -21,7 +21,7 @@ import pytest
 
 from rag.ask.question import Question, QuestionParser
 from rag.settings import PROJECT_ROOT
-from rag.types import Hit, LetterMeta
+from rag.types import Document, Hit, LetterMeta
 
 if TYPE_CHECKING:
     from rag.service import DafuService
@@ -53,6 +53,57 @@ def make_hit(text: str, *, doc_id: str = "doc", start: int = 0, score: float = 1
 def make_question(text: str, letters: Sequence[tuple[str, LetterMeta]] = ()) -> Question:
     """A parsed question; ``letters`` are the indexed letters it may name."""
     return QuestionParser(lambda: list(letters)).parse(text)
+
+
+# Two letters of invented bodies, in shapes the sample letters do not use (another 文号 shape, a body
+# line above the 文号, a 人大建议 with a counted figure): answerers are tested on them, not on the samples.
+SYNTHETIC_LETTERS = {
+    "fgw56": """川发改函〔2024〕56号
+
+关于市政协十三届二次会议第56号提案的答复
+
+李明委员：
+    您提出的《关于加快新能源汽车充电设施建设的提案》收悉。现答复如下：
+    一、充电设施建设情况
+    截至2023年底，全市累计建成公共充电桩4200个，其中快充桩1800个。
+    二、下一步工作
+    我委将会同市住建局，在2024年新建公共充电桩1000个。
+    感谢您对发展改革工作的关心和支持。
+
+江川市发展和改革委员会
+2024年5月20日
+（联系人：王芳，电话：0871-1234567）
+""",
+    "jyj118": """临海市教育局
+临教建〔2023〕8号
+
+关于市十七届人大三次会议第118号建议的答复
+
+张华代表：
+    您提出的《关于防治校园欺凌的建议》收悉，现答复如下：
+    一、建立预防机制。全市216所中小学均已设立心理辅导室。
+    二、加强家校合作。2023年共开展家长培训530场。
+    感谢您对教育工作的关心。
+
+临海市教育局
+2023年6月30日
+""",
+}
+
+
+def make_letter(doc_id: str, text: str) -> Document:
+    """A document read from ``text`` the way ingestion reads it (cleaning, metadata)."""
+    from index.cleaning import clean_text
+    from index.metadata import extract_meta
+
+    text = clean_text(text)
+    return Document(
+        doc_id=doc_id, source=f"{doc_id}.txt", content_hash=doc_id, text=text, meta=extract_meta(text)
+    )
+
+
+def synthetic_letters() -> dict[str, Document]:
+    return {doc_id: make_letter(doc_id, text) for doc_id, text in SYNTHETIC_LETTERS.items()}
 
 
 def sample_catalogue() -> list[tuple[str, LetterMeta]]:

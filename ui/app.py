@@ -16,7 +16,7 @@ from fastapi import FastAPI  # noqa: E402
 
 from rag.service import DafuService  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from ui.ask import FilterRow, build_ask_tab, build_search_tab  # noqa: E402
+from ui.ask import FilterRow, build_ask_tab, build_search_tab, example_samples  # noqa: E402
 from ui.commitments import build_commitments_tab  # noqa: E402
 from ui.common import ServiceGetter  # noqa: E402
 from ui.draft import build_draft_tab  # noqa: E402
@@ -46,7 +46,7 @@ def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
             "<p>答复函的问答、检索与起草。所有回答均附原文引用，点击即可查看出处。</p></header>"
         )
         with gr.Tabs():
-            ask_tab, ask_filters, mode = build_ask_tab(get_service)
+            ask_tab, ask_filters, mode, examples = build_ask_tab(get_service)
             search_tab, search_filters = build_search_tab(get_service)
             letters = build_letters_tab(get_service, read)
             draft_mode = build_draft_tab(get_service, read)
@@ -61,6 +61,7 @@ def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
                 gr.Radio(visible=llm),
                 gr.Radio(visible=llm),
                 letters.refresh(current),
+                example_samples(get_service),
             )
 
         blocks.load(
@@ -72,6 +73,7 @@ def build_blocks(get_service: ServiceGetter) -> gr.Blocks:
                 mode,
                 draft_mode,
                 letters.listing,
+                examples,
             ],
         )
         # Letters may have been uploaded or deleted since the page loaded.

@@ -25,7 +25,8 @@ from ui.common import (
 )
 
 MODES = {"抽取式（原文摘句）": "extractive", "大模型生成（附引文核对）": "llm"}
-EXAMPLES = ["中国眼谷引进注册企业多少家？", "对科技型中小企业有哪些支持政策？"]
+# Shown until the letters' own examples are read (``example_questions``): they fit any corpus.
+EXAMPLES = ["一共答复了哪些提案和建议？", "最近一年答复了哪些建议？"]
 
 
 def _filters(year: str | None, kind: str | None, doc_number: str | None) -> Filters | None:
@@ -66,7 +67,16 @@ class FilterRow:
         return gr.Dropdown(choices=years), gr.Dropdown(choices=numbers)
 
 
-def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Radio]:
+def example_samples(get_service: ServiceGetter) -> Any:
+    """The example questions written from the indexed letters, once the service is up."""
+    try:
+        questions = need(get_service).example_questions()
+    except Exception:
+        return gr.Dataset()
+    return gr.Dataset(samples=[[q] for q in questions or EXAMPLES])
+
+
+def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Radio, gr.Dataset]:
     """A conversation: every turn stays on screen with its citations (clickable to the highlighted
     passage) and 有用/没用 (👍/👎); a follow-up is understood against the earlier turns; 新对话 starts over."""
     with gr.Tab("问答", id="ask") as tab:
@@ -87,7 +97,7 @@ def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Rad
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         label="问题",
-                        placeholder="例如：中国眼谷引进注册企业多少家？（可以接着追问）",
+                        placeholder="输入问题，例如某项工作的数字、某封答复函的文号或提出人（可以接着追问）",
                         lines=2,
                         max_lines=6,
                         scale=5,
@@ -99,7 +109,7 @@ def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Rad
                         restart = gr.Button("新对话", variant="secondary", elem_id="ask-new")
                 filters = FilterRow()
                 mode = gr.Radio(list(MODES), value=next(iter(MODES)), label="回答方式", visible=False)
-                gr.Examples(EXAMPLES, inputs=question, label="示例问题")
+                examples = gr.Examples(EXAMPLES, inputs=question, label="示例问题")
             with gr.Column(scale=1, min_width=320):
                 letter = viewer("ask-letter")
         conversation = gr.State("")  # its id, once the first answer is stored
@@ -179,7 +189,7 @@ def build_ask_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow, gr.Rad
     restart.click(
         start_over, None, [answer, targets, conversation, turns, letter, comment_row, feedback_status, rated]
     )
-    return tab, filters, mode
+    return tab, filters, mode, examples.dataset
 
 
 def build_search_tab(get_service: ServiceGetter) -> tuple[gr.Tab, FilterRow]:

@@ -123,7 +123,7 @@ def conversation_html(turns: list[TurnView], pending: str = "") -> tuple[str, li
         parts.append(f'<section class="dafu-turn dafu-pending">{pending}</section>')
     if not parts:
         return notice(
-            "输入问题开始对话；可以接着追问，例如“那基因药谷呢？”“这封答复函是谁签发的？”。", "info"
+            "输入问题开始对话；可以接着追问，例如“那2022年呢？”“这封答复函是谁签发的？”。", "info"
         ), []
     return "".join(parts), targets
 

@@ -28,12 +28,35 @@ class Catalogue:
         meta = self.meta(doc_id)
         return meta.issuer if meta else ""
 
+    def examples(self) -> list[str]:
+        """Questions staff ask, written from the indexed letters themselves (for the UI's examples):
+        the letters of the latest year, what one proposer's letter says, when one letter was issued."""
+        letters = [meta for _, meta in self()]
+        out: list[str] = []
+        years = sorted({m.year for m in letters if m.year}, reverse=True)
+        if years:
+            kinds = [m.kind for m in letters if m.year == years[0] and m.kind]
+            out.append(f"{years[0]}年答复了哪些{_kind_word(kinds)}？")
+        named = next((m for m in letters if m.proposer), None)
+        if named is not None:
+            out.append(f"{named.proposer}的{_kind_word([named.kind])}主要讲了什么？")
+        numbered = next((m for m in reversed(letters) if m.doc_number), None)
+        if numbered is not None:
+            out.append(f"{numbered.doc_number}是哪天签发的？")
+        return out
+
     def _current(self) -> tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]]:
         version = self.version()
         if self._cached[0] != version:
             letters = [(i.doc_id, i.meta) for i in self.store.list_documents() if is_letter(i.meta)]
             self._cached = (version, letters, dict(letters))
         return self._cached
+
+
+def _kind_word(kinds: list[str]) -> str:
+    """提案, 建议 or 议案 as most of ``kinds`` call it; 答复函 when none says."""
+    words = [w for k in kinds for w in ("提案", "建议", "议案") if w in k]
+    return max(set(words), key=words.count) if words else "答复函"
 
 
 def is_letter(meta: LetterMeta) -> bool:

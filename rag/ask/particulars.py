@@ -23,6 +23,13 @@ class _Field:
     name: str
     label: str
     pattern: re.Pattern[str]
+    # Words that ask for this field only when no other field is asked for ("是谁" of "联系人是谁").
+    alone: re.Pattern[str] | None = None
+
+    def asked(self, text: str, others: bool) -> bool:
+        if self.pattern.search(text):
+            return True
+        return self.alone is not None and not others and bool(self.alone.search(text))
 
 
 # Order matters where two fields share words: the first field whose pattern matches is asked for first.
@@ -61,7 +68,8 @@ _FIELDS = (
     _Field(
         "proposer",
         "提出人",
-        re.compile(r"谁提|谁写|哪几位|几位|哪位|哪个单位|哪个党派|哪家单位|提案人|提出人|谁的|是谁"),
+        re.compile(r"谁提|谁写|哪个党派|提案人|提出人|建议人"),
+        re.compile(r"哪几位|几位|哪位|哪个单位|哪家单位|谁的|是谁"),
     ),
 )
 _BODY = re.compile(r"[\u4e00-\u9fa5]{2,14}?(?:局|厅|委员会|委|办公室|政府)")
@@ -79,7 +87,8 @@ _LETTER_WORDS = frozenset(
 
 def asked_field(question: str) -> str | None:
     """The particular a question asks for ("文号", "proposer", ...), or ``None``."""
-    return next((f.name for f in _FIELDS if f.pattern.search(question)), None)
+    fields = _asked(question)
+    return fields[0].name if fields else None
 
 
 class ParticularsAnswerer:
@@ -93,7 +102,7 @@ class ParticularsAnswerer:
         self.fetch = fetch
 
     def answer(self, question: Question) -> Answer | None:
-        fields = [f for f in _FIELDS if f.pattern.search(question.ask)]
+        fields = _asked(question.ask)
         named = question.letters or (question.issuer_letters if len(question.issuer_letters) == 1 else ())
         if not fields or not named:
             return None
@@ -136,10 +145,18 @@ class ParticularsAnswerer:
         return Answer(answer="\n".join(parts), found=True, citations=tuple(citations), support=1.0)
 
 
+def _asked(text: str) -> list[_Field]:
+    """The fields ``text`` asks for, in ``_FIELDS`` order."""
+    specific = [f for f in _FIELDS if f.pattern.search(text)]
+    return [f for f in _FIELDS if f.asked(text, others=bool(set(specific) - {f}))]
+
+
 def _about_the_letter(question: Question, fields: list[_Field], letters: list[Document]) -> bool:
     rest = question.ask
     for field in fields:
         rest = field.pattern.sub(" ", rest)
+        if field.alone is not None:
+            rest = field.alone.sub(" ", rest)
     return describes_letter(question, _LETTER_WORDS, letters, rest)
 
 
@@ -206,7 +223,8 @@ def _locate(doc: Document, field: str) -> list[tuple[str, int, int]]:
     if field == "session":
         return span(meta.session)
     if field == "contact":
-        line = re.search(r"联\s*系\s*人[^\n]*|联系电话[^\n]*", text)
+        # "（联系人：王芳，电话：…）": the line without the bracket that closes around it.
+        line = re.search(r"联\s*系\s*人[^\n]*?(?=[）)]?\s*$)|联系电话[^\n]*?(?=[）)]?\s*$)", text, re.M)
         return [(line.group(0), line.start(), line.end())] if line else []
     if field == "cc":
         line = re.search(r"抄\s*[送报]\s*[：:][^\n]*", text)

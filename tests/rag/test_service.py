@@ -41,6 +41,40 @@ def test_ask_refuses_what_the_letters_do_not_say(service: DafuService) -> None:
     assert "未找到" in answer.answer
 
 
+def _cites_exact_slices(service: DafuService, answer: object) -> None:
+    for citation in answer.citations:  # type: ignore[attr-defined]
+        assert service.document(citation.doc_id).text[citation.start : citation.end] == citation.quote
+
+
+def test_what_a_proposers_letter_is_about_cites_its_sections(service: DafuService) -> None:
+    answer = service.ask("张勇代表的建议主要讲了什么？")
+    assert answer.found
+    letters = {c.doc_id for c in answer.citations}
+    assert len(letters) == 1
+    assert service.document(letters.pop()).meta.proposer.startswith("张勇")
+    assert len(answer.citations) >= 2 and not any("感谢" in c.quote for c in answer.citations)
+    _cites_exact_slices(service, answer)
+
+
+def test_which_proposals_of_a_year_lists_those_letters(service: DafuService) -> None:
+    answer = service.ask("2024年答复了哪些提案？")
+    assert answer.found and answer.citations
+    for citation in answer.citations:
+        meta = service.document(citation.doc_id).meta
+        assert meta.year == 2024 and meta.kind == "政协提案"
+        assert citation.quote == meta.doc_number  # cited at the letter's header, not its signature
+    expected = {d.doc_id for d in service.documents() if d.meta.year == 2024 and d.meta.kind == "政协提案"}
+    assert {c.doc_id for c in answer.citations} == expected
+    _cites_exact_slices(service, answer)
+
+
+def test_a_count_question_quotes_the_count_of_that_thing(service: DafuService) -> None:
+    answer = service.ask("眼谷现在有多少企业了？")
+    assert answer.found
+    assert "216家" in answer.citations[0].quote
+    _cites_exact_slices(service, answer)
+
+
 def test_filters_restrict_search(service: DafuService) -> None:
     hits = service.search("生物医药产业发展", top_k=10, filters=Filters(year=2022))
     assert hits and {h.doc_number for h in hits} == {"温科提复〔2022〕139号"}

@@ -1,0 +1,119 @@
+"""The answerers over whole letters — lists of letters, what a letter is about, a letter's particulars —
+and the extractive answer's quantity checks, on letters of invented bodies (not the samples)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
+from rag.ask.listing import CatalogueAnswerer
+from rag.ask.particulars import ParticularsAnswerer
+from rag.ask.summary import SummaryAnswerer
+from rag.types import Answer, Document, Hit
+from tests.factories import make_hit, make_question, synthetic_letters
+
+LETTERS = synthetic_letters()
+CATALOGUE = [(d.doc_id, d.meta) for d in LETTERS.values()]
+
+
+def _cited(answer: Answer | None) -> list[tuple[str, str]]:
+    assert answer is not None
+    for c in answer.citations:
+        assert LETTERS[c.doc_id].text[c.start : c.end] == c.quote
+    return [(c.doc_id, c.quote) for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023年答复了哪些建议？", ["jyj118"]),
+        ("2024年答复了哪些提案？", ["fgw56"]),
+        ("关于校园欺凌的建议有哪些？", ["jyj118"]),
+    ],
+)
+def test_catalogue_questions_list_the_matching_letters(text: str, expected: list[str]) -> None:
+    answer = CatalogueAnswerer(lambda: CATALOGUE, LETTERS.get).answer(make_question(text, CATALOGUE), [])
+    assert answer is not None and answer.found
+    cited = _cited(answer)
+    assert [doc_id for doc_id, _ in cited] == expected
+    # Each letter is cited at its header, never at a signature line.
+    assert all(quote == LETTERS[doc_id].meta.doc_number for doc_id, quote in cited)
+
+
+def test_a_catalogue_question_with_no_matching_letter_is_refused() -> None:
+    answer = CatalogueAnswerer(lambda: CATALOGUE, LETTERS.get).answer(
+        make_question("2022年答复了哪些提案？", CATALOGUE), []
+    )
+    assert answer is not None and not answer.found and "2022年" in answer.answer
+
+
+def test_a_summary_cites_the_letters_sections() -> None:
+    answer = SummaryAnswerer(LETTERS.get).answer(make_question("张华代表的建议主要讲了什么？", CATALOGUE), [])
+    assert answer is not None and answer.found
+    assert _cited(answer) == [("jyj118", "一、建立预防机制"), ("jyj118", "二、加强家校合作")]
+
+
+def test_a_non_summary_question_is_left_to_the_others() -> None:
+    question = make_question("全市有多少所中小学设立了心理辅导室？", CATALOGUE)
+    assert SummaryAnswerer(LETTERS.get).answer(question, []) is None
+    assert CatalogueAnswerer(lambda: CATALOGUE, LETTERS.get).answer(question, []) is None
+    assert ParticularsAnswerer(LETTERS.get).answer(question) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("川发改函〔2024〕56号的联系人是谁？", [("fgw56", "联系人：王芳，电话：0871-1234567")]),
+        ("临教建〔2023〕8号是哪天签发的？", [("jyj118", "2023年6月30日")]),
+        ("第118号建议是谁提的？", [("jyj118", "张华代表")]),
+        ("临教建〔2023〕8号是哪个单位答复的？", [("jyj118", "临海市教育局")]),
+    ],
+)
+def test_particulars_answer_only_the_field_asked(text: str, expected: list[tuple[str, str]]) -> None:
+    answer = ParticularsAnswerer(LETTERS.get).answer(make_question(text, CATALOGUE))
+    assert answer is not None and answer.found
+    assert _cited(answer) == expected
+
+
+def _hits(doc: Document) -> list[Hit]:
+    """One hit per line of the letter's body, as a retriever would return its passages."""
+    return [
+        make_hit(
+            line.strip(),
+            doc_id=doc.doc_id,
+            start=doc.text.find(line.strip()),
+            doc_number=doc.meta.doc_number,
+            title=doc.meta.title,
+        )
+        for line in doc.text.split("\n")
+        if len(line.strip()) > 10
+    ]
+
+
+HITS = [hit for doc in LETTERS.values() for hit in _hits(doc)]
+
+
+def _extractive() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(
+        ExtractiveWeights(), idf=lambda token: 1.0, issuer_of=lambda doc_id: LETTERS[doc_id].meta.issuer
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("全市有多少所中小学设立了心理辅导室？", "全市216所中小学均已设立心理辅导室。"),
+        ("2023年开展了多少场家长培训？", "2023年共开展家长培训530场。"),
+        ("2024年要新建多少公共充电桩？", "我委将会同市住建局，在2024年新建公共充电桩1000个。"),
+    ],
+)
+def test_extractive_answers_quote_the_sentence_with_the_figure(text: str, quote: str) -> None:
+    answer = _extractive().answer(make_question(text, CATALOGUE), HITS)
+    assert answer.found
+    assert answer.citations[0].quote == quote
+
+
+@pytest.mark.parametrize("text", ["2021年开展了多少场家长培训？", "全市有多少个加氢站？"])
+def test_extractive_refuses_another_year_or_an_unmentioned_thing(text: str) -> None:
+    answer = _extractive().answer(make_question(text, CATALOGUE), HITS)
+    assert not answer.found and answer.support < _extractive().threshold
