@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     )
     rrf_k: int = 60
     refusal_threshold: float = Field(
-        default=0.25,
-        description="Minimum answer support (a question the passages contradict needs 2.4x as much); "
+        default=0.2,
+        description="Minimum answer support (a question the passages contradict needs 0.6 of raw support); "
         "calibrated on both letter sets and DRCD (docs/evaluation.md).",
     )
     llm_base_url: str | None = None

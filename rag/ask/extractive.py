@@ -24,6 +24,8 @@ _CLAUSE = re.compile(
 )
 # A letter's formulas ("…收悉", "现答复如下", "感谢…") are not answers.
 _FORMULA = re.compile(r"收悉|感谢您|感谢你|非常感谢|衷心感谢|再次感谢")
+# A line that ends at its colon with nothing after it: the salutation ("李明委员：") or a bare label.
+_BARE_LABEL = re.compile(r"[^，。；！？\n]{1,30}[：:]\s*")
 # Values that answer a question about a kind of thing, though the word for the kind is not written:
 # "文号是什么" is answered by 〔2021〕73号, "哪天" by a date.
 _SHAPES = (
@@ -89,7 +91,7 @@ class ExtractiveWeights:
     # Refusal: a question the passages contradict in nothing (no other year, place, kind of number,
     # counted thing, plan for a fact) is answered on less of its words than one they contradict in
     # something; both thresholds calibrated on the letter sets and DRCD together (docs/evaluation.md).
-    threshold: float = 0.25  # minimum support when nothing contradicts the question
+    threshold: float = 0.2  # minimum support when nothing contradicts the question
     threshold_mismatch: float = 0.6  # minimum support when something does
     window: float = 1.0  # share of the question's terms in the sentence
     context: float = 0.5  # ... in its passage (文号, title, section, text)
@@ -215,7 +217,12 @@ class ExtractiveAnswerer:
             flagged = contexts.flagged(hit)
             for start, end in _windows(hit.text):
                 window = hit.text[start:end]
-                if window == hit.doc_number or overlaps(flagged, start, end) or _FORMULA.search(window):
+                if (
+                    window == hit.doc_number
+                    or overlaps(flagged, start, end)
+                    or _FORMULA.search(window)
+                    or _BARE_LABEL.fullmatch(window)
+                ):
                     continue
                 tokens = frozenset(tokenize(window)) | _shapes(window, question.token_set)
                 window_cov = _coverage(window_weights, window_total, tokens, w.partial)
