@@ -190,14 +190,24 @@ def _first_body_line(lines: list[str], first: int, head: int) -> int | None:
 
 
 def is_signature_line(line: str) -> bool:
-    """A line of the signature block: issuer, date, contact, 抄送, 印发, (此件主动公开)."""
+    """A line of the signature block: issuer, date, contact, 抄送, 印发, (此件主动公开), and the note
+    in brackets under the date (附注, e.g. "（联系人：王芳，电话：…）")."""
     return bool(
         parse_date(line)
         or ORG_LINE.match(line)
         or is_field_line(line)
+        or is_field_line(_bracketed(line))
         or _PUBLICITY.match(line)
         or (line.endswith("印发") and len(line) <= 40)
     )
+
+
+def _bracketed(line: str) -> str:
+    """The inside of a line wrapped in one pair of brackets, else ""."""
+    line = line.strip()
+    if len(line) > 2 and line[0] in "（(" and line[-1] in "）)":
+        return line[1:-1]
+    return ""
 
 
 def _signature_start(lines: list[str], body_start: int) -> int:

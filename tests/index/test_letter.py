@@ -65,3 +65,12 @@ def test_salutation_names() -> None:
     assert salutation_name("苏明、李亮代表:") == "苏明、李亮代表"
     assert salutation_name("高飞委员:您提出的提案收悉") == "高飞委员"
     assert salutation_name("一、总体情况") == ""
+
+
+def test_a_bracketed_note_under_the_date_is_part_of_the_signature() -> None:
+    # GB/T 9704 puts the 附注 in brackets under the date: the issuer above it is still the signature.
+    parts = _parts(
+        "东农函〔2023〕5号\n周红委员：\n您提出的提案收悉，现答复如下：\n一、总体情况\n发展较快。\n"
+        "东林市农业局\n2023年6月1日\n（联系人：王明，联系电话：12345678）"
+    )
+    assert (parts.body_start, parts.signature_start) == (3, 5)

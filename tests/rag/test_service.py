@@ -68,13 +68,6 @@ def test_which_proposals_of_a_year_lists_those_letters(service: DafuService) -> 
     _cites_exact_slices(service, answer)
 
 
-def test_a_count_question_quotes_the_count_of_that_thing(service: DafuService) -> None:
-    answer = service.ask("眼谷现在有多少企业了？")
-    assert answer.found
-    assert "216家" in answer.citations[0].quote
-    _cites_exact_slices(service, answer)
-
-
 def test_filters_restrict_search(service: DafuService) -> None:
     hits = service.search("生物医药产业发展", top_k=10, filters=Filters(year=2022))
     assert hits and {h.doc_number for h in hits} == {"温科提复〔2022〕139号"}
