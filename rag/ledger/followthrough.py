@@ -32,7 +32,7 @@ class FollowWeights:
     (eval/data/commitments.jsonl, `dafu eval --set commitments`)."""
 
     words: float = 1.0  # weight of the IDF-weighted Dice overlap of terms, added to the cosine
-    threshold: float = 1.095  # a passage scoring below it does not report on the commitment
+    threshold: float = 1.08  # a passage scoring below it does not report on the commitment
     evidence: int = 2  # passages cited per commitment
 
 
