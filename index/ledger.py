@@ -11,12 +11,12 @@ killed half-way leaves the previous state and the next sync completes it.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from index.commitments import EXTRACTOR_VERSION, extract_commitments
 from index.store import ChromaStore, fingerprint_of
+from rag import sqlite
 from rag.types import Commitment
 
 _SCHEMA = """
@@ -37,7 +37,6 @@ CREATE TABLE IF NOT EXISTS state (
     value TEXT NOT NULL
 );
 """
-_BUSY_SECONDS = 30.0
 
 
 class CommitmentStore:
@@ -45,15 +44,10 @@ class CommitmentStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
+        sqlite.create(path, _SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None)) as con:
-            yield con
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.connect(self.path)
 
     @property
     def fingerprint(self) -> str:

@@ -12,7 +12,16 @@ from pathlib import Path
 from rag.settings import PROJECT_ROOT
 
 PACKAGES = ("rag", "index", "api", "ui", "eval")
-KERNEL = {"rag", "rag.types", "rag.errors", "rag.settings", "rag.vocabulary", "rag.text", "rag.claims"}
+KERNEL = {
+    "rag",
+    "rag.types",
+    "rag.errors",
+    "rag.settings",
+    "rag.vocabulary",
+    "rag.text",
+    "rag.claims",
+    "rag.sqlite",
+}
 
 
 def _modules() -> dict[str, Path]:

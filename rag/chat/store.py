@@ -12,9 +12,10 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from rag import sqlite
 from rag.chat.model import Conversation, Feedback, Turn
 from rag.errors import ConversationNotFound
 from rag.types import Answer, Citation
@@ -49,7 +50,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     created REAL NOT NULL
 );
 """
-_BUSY_SECONDS = 30.0
 
 
 def new_id() -> str:
@@ -61,17 +61,10 @@ class ConversationStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
+        sqlite.create(path, _SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None)) as con:
-            con.execute("PRAGMA synchronous=NORMAL")
-            con.execute("PRAGMA foreign_keys=ON")
-            yield con
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.connect(self.path, "synchronous=NORMAL", "foreign_keys=ON")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
