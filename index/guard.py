@@ -72,18 +72,8 @@ class IndexGuard:
         with self.lock.hold(timeout), self.lexical.unpinned():
             seen = self.generation.read()
             interrupted = self.generation.begin()
-            if seen != self._seen:
-                self.store.catch_up()
-            if interrupted:
-                self.store.collect_garbage()
-            self.store.forget_versions()
-            try:
+            with self._written(catch_up=seen != self._seen, collect=interrupted):
                 yield
-            finally:
-                # Also after a failed write: what it committed before failing is published.
-                self.store.forget_versions()
-                self._sync_written()
-                self._seen = self.generation.end()
 
     def refresh(self) -> None:
         """Pick up other processes' writes, if any, without ever waiting for a writer."""
@@ -113,13 +103,24 @@ class IndexGuard:
 
     @contextmanager
     def _own_write(self) -> Iterator[None]:
-        """The body of ``writing`` for a caller that already holds the lock."""
+        """The body of ``writing`` for a caller that already holds the lock (a dead writer's clean-up)."""
         self.generation.begin()
-        self.store.catch_up()
-        self.store.collect_garbage()
+        with self._written(catch_up=True, collect=True):
+            yield
+
+    @contextmanager
+    def _written(self, *, catch_up: bool, collect: bool) -> Iterator[None]:
+        """A write begun in ``generation``: catch up with other processes' writes and collect an
+        interrupted write's leftovers when asked, then publish what was committed and end it."""
+        if catch_up:
+            self.store.catch_up()
+        if collect:
+            self.store.collect_garbage()
+        self.store.forget_versions()
         try:
             yield
         finally:
+            # Also after a failed write: what it committed before failing is published.
             self.store.forget_versions()
             self._sync_written()
             self._seen = self.generation.end()
