@@ -33,7 +33,7 @@ jieba.setLogLevel(logging.WARNING)
 _THIS_LETTER = re.compile(
     r"(?:这|该|此|上述|上面|刚才|前面|那)(?:的)?(?:一)?(?:封|份|件|个)?\s*(?:答复函|回复函|复函|答复|来函|函件|函|文件)"
 )
-# "那基因药谷呢", "2022年的呢", "如果是瓯海呢", "换成115号又如何".
+# "那B园区呢", "2022年的呢", "如果是东城区呢", "换成115号又如何".
 _ELLIPSIS = re.compile(
     r"^(?:那么?|那如果是|如果是|换成|改成|还有|再看看?)?(?P<x>.{1,30}?)(?:的情况|的数据|方面|的)?"
     r"(?:呢|又如何|又怎样|怎么样|如何|又是多少|是多少呢|是多少)$"
@@ -226,7 +226,7 @@ def _subject(question: str) -> str:
 
 def _replace_subject(previous: str, new: str) -> str:
     """``previous`` with ``new`` in place of its matching subject: the noun phrase ending in a word with
-    the same head ("眼谷" for "基因药谷", "小镇" for "瓯海生命健康小镇"), else the proper name of the same
+    the same head ("园区" for "B园区", "小镇" for "东城健康小镇"), else the proper name of the same
     kind ("甘肃" for "厦门"), else the leading noun phrase; else ``new`` goes in front."""
     words = _words(previous)
     mine = [w for w in _words(new) if _WORD_CHAR.search(w.text)]
