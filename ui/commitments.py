@@ -119,8 +119,12 @@ def build_commitments_tab(get_service: ServiceGetter) -> gr.Tab:
     def open_passage(items: list[render.Target], evt: gr.EventData) -> str:
         return open_target(get_service, items, int(getattr(evt, "cite", -1)))
 
-    tab.select(years, None, year).then(load, [topic, year, status], [table, targets])
-    show.click(load, [topic, year, status], [table, targets])
+    # One queue for both loads: the table opening the tab shows can never land after (and over) the
+    # answer to a query the user made meanwhile.
+    tab.select(years, None, year).then(
+        load, [topic, year, status], [table, targets], concurrency_id="ledger-load"
+    )
+    show.click(load, [topic, year, status], [table, targets], concurrency_id="ledger-load")
     topic.submit(load, [topic, year, status], [table, targets])
     table.click(open_passage, targets, letter)
     return tab

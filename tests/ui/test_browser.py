@@ -236,10 +236,14 @@ def test_commitments_tab_lists_promises_by_topic_and_opens_both_passages(page, u
     assert len(expected) == 1, expected
 
     page.get_by_role("tab", name="承诺").click()
+    page.wait_for_selector("#ledger-table .dafu-ledger")  # the whole ledger, shown on opening the tab
     page.fill("#ledger-topic textarea", "三张清单")
     page.click("#ledger-show")
-    page.wait_for_selector("#ledger-table .dafu-ledger")
     rows = page.locator("#ledger-table .dafu-ledger:not(.dafu-figures) tbody tr")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#ledger-table .dafu-ledger:not(.dafu-figures) tbody tr').length"
+        " < 10"
+    )
     assert rows.count() == 1
     row = rows.first
     assert expected[0]["commitment"]["doc_number"] in row.inner_text()
