@@ -66,6 +66,11 @@ def _progress(label: str) -> Iterator[Any]:
 @click.option("--drcd-paragraphs", type=int, default=None,
               help="Index only the first N DRCD paragraphs and ask only their questions (default: all 1000).")  # fmt: skip
 @click.option("--label", default=None, help="Name of the report files (default: the sets run).")
+@click.option("--llm", is_flag=True,
+              help="LLM mode beside the extractive answers (hybrid), on the letter sets, with the endpoint "
+                   "DAFU_LLM_BASE_URL names.")  # fmt: skip
+@click.option("--sample", type=int, default=None,
+              help="Only N answerable questions of each letter set (stratified by type) and all unanswerable ones.")  # fmt: skip
 def eval_cmd(
     which: str,
     chunk_size: int | None,
@@ -77,39 +82,54 @@ def eval_cmd(
     drcd_path: Path,
     drcd_paragraphs: int | None,
     label: str | None,
+    llm: bool,
+    sample: int | None,
 ) -> None:
     """Evaluate retrieval, answers and refusals: lexical, dense, hybrid and the llama-index baseline."""
     if runs:
         _compare(*runs)
         return
     settings = get_settings()
+    if llm:
+        if not settings.llm_base_url:
+            raise click.ClickException(
+                "未配置大模型：请设置 DAFU_LLM_BASE_URL（或运行 `dafu llm serve`）后再运行 dafu eval --llm。"
+            )
+        which = "letters-other" if which == "all" else which
+        if which == "drcd":
+            raise click.ClickException("--llm 只评测答复函两个评测集：请用 --set letters、other 或 all。")
     if chunk_size:
         settings = settings.model_copy(update={"chunk_size": chunk_size})
     sets: list[SetResult] = []
     embedder = None  # loaded once, shared by every index of the run
     ledgers: list[LedgerScore] = []
-    if which in ("letters", "conversations", "commitments", "all"):
+    if which in ("letters", "conversations", "commitments", "all", "letters-other"):
         with corpus_service(settings) as service:
             embedder = service.embedder
             if which in ("letters", "commitments", "all"):
                 ledgers.append(score_ledger(service, "letters"))
-            if which in ("letters", "all"):
+            if which in ("letters", "all", "letters-other"):
                 with _progress("letters") as progress:
                     sets.append(
-                        run_letters(service, load_letters(), quick=quick, limit=limit, progress=progress)
-                    )
+                        run_letters(service, load_letters(), quick=quick, limit=limit, progress=progress,
+                                    llm=llm, sample=sample)
+                    )  # fmt: skip
             if which in ("conversations", "all"):
                 with _progress("conversations") as progress:
                     conversations = load_conversations(corpus="letters")[:limit]
                     sets.append(run_conversations(service, conversations, progress=progress))
-    if which in ("other", "conversations", "commitments", "all"):
+    if which in ("other", "conversations", "commitments", "all", "letters-other"):
         if not (other_path / "letters").is_dir():
             console.print(
                 f"[yellow]跳过其他单位答复函：找不到 {other_path / 'letters'}。"
                 "如需评测，请把 DAFU_OTHER_BUREAUS_PATH 设为该语料的目录（含 letters/ 与 manifest.jsonl）。[/yellow]"
             )
         else:
-            corpus = load_other_bureaus(other_path) if which in ("other", "commitments", "all") else None
+            corpus = (
+                load_other_bureaus(other_path)
+                if which in ("other", "commitments", "all", "letters-other")
+                else None
+            )
             paths = corpus.paths if corpus else (other_path / "letters",)
             with corpus_service(settings, paths, embedder) as service:
                 embedder = service.embedder
@@ -117,7 +137,10 @@ def eval_cmd(
                     ledgers.append(score_ledger(service, "other_bureaus"))
                 if corpus is not None and which != "commitments":
                     with _progress("other") as progress:
-                        sets.append(run_letters(service, corpus, quick=quick, limit=limit, progress=progress))
+                        sets.append(
+                            run_letters(service, corpus, quick=quick, limit=limit, progress=progress,
+                                        llm=llm, sample=sample)
+                        )  # fmt: skip
                 if which in ("conversations", "all"):
                     with _progress("conversations-other") as progress:
                         conversations = load_conversations(corpus="other_bureaus")[:limit]
@@ -149,11 +172,14 @@ def eval_cmd(
             return
         raise click.ClickException("没有可运行的评测集。请检查 --set 选项和评测数据的路径。")
     run = {
-        "label": label or ("quick-" if quick else "") + "-".join(s.name for s in sets),
+        "label": label or ("quick-" if quick else "") + ("llm-" if llm else "") + "-".join(s.name for s in sets),
         "timestamp": report.now_stamp(),
         "settings": {"chunk_size": settings.chunk_size, "embed_model": settings.embed_model,
                      "fusion": settings.fusion, "top_k": settings.top_k,
-                     "refusal_threshold": settings.refusal_threshold},
+                     "refusal_threshold": settings.refusal_threshold,
+                     **({"llm_model": settings.llm_model, "llm_base_url": settings.llm_base_url,
+                         "llm_max_tokens": settings.llm_max_tokens, "llm_may_refuse": settings.llm_may_refuse}
+                        if llm else {})},
         "sets": [s.to_json() for s in sets],
         "calibration": union_calibration(sets, settings.refusal_threshold),
         "commitments": [s.to_json() for s in ledgers],

@@ -149,3 +149,27 @@ def load_drcd(path: Path, paragraphs: int | None = None) -> Corpus:
             )
     name = f"drcd-p{paragraphs}" if paragraphs else "drcd"
     return Corpus(name, questions, documents)
+
+
+def stratified(questions: list[Question], n: int) -> list[Question]:
+    """``n`` questions with the set's mix of types: each type gets its share (largest remainders, at
+    least one each while ``n`` allows), its questions taken at even steps through the set's order. The
+    same set and ``n`` always give the same sample, so every model is measured on the same questions."""
+    if n >= len(questions):
+        return list(questions)
+    by_type: dict[str, list[Question]] = {}
+    for q in questions:
+        by_type.setdefault(q.type, []).append(q)
+    shares = {t: n * len(qs) / len(questions) for t, qs in by_type.items()}
+    counts = {t: min(len(by_type[t]), max(1, int(share))) for t, share in shares.items()}
+    ranked = sorted(by_type, key=lambda t: (-(shares[t] - int(shares[t])), t))
+    while sum(counts.values()) > n:
+        t = max((t for t in counts if counts[t] > 1), key=lambda t: counts[t] - shares[t])
+        counts[t] -= 1
+    for t in ranked * n:
+        if sum(counts.values()) >= n:
+            break
+        if counts[t] < len(by_type[t]):
+            counts[t] += 1
+    picked = {id(qs[int(i * len(qs) / counts[t])]) for t, qs in by_type.items() for i in range(counts[t])}
+    return [q for q in questions if id(q) in picked]

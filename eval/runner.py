@@ -13,6 +13,7 @@ from typing import Any
 
 from eval.datasets import Gold, Question
 from eval.metrics import char_f1, exact_match, facts_present, gold_ranks, locate
+from rag.claims import unsupported_claims
 from rag.service import RETRIEVALS, DafuService
 from rag.types import Answer, Hit
 
@@ -28,6 +29,8 @@ class Config:
     name: str
     search: Search
     answers: bool  # whether the service answers on this configuration's hits (dafu configurations)
+    retrieval: str = ""  # the service's retrieval for its answers (default: the name)
+    mode: str = "extractive"  # the answer mode asked for
 
 
 @dataclass
@@ -48,6 +51,9 @@ class QuestionResult:
     f1: float | None = None  # DRCD: character F1 of the first quote
     support: float | None = None
     citations: list[dict[str, Any]] = field(default_factory=list)
+    # numbers, dates and 文号 of a found answer that none of its citations (quote, 文号, title) states
+    unsupported: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)  # LLM mode: sentences replaced by their quotes
 
     @property
     def first_rank(self) -> int | None:
@@ -107,7 +113,9 @@ class Runner:
         self.service.forget_query_vectors()  # time the ask as a new question: embedding included
         start = time.perf_counter()
         if self.timed_ask:
-            answer = self.service.ask(q.question, self.top_k, retrieval=config.name)
+            answer = self.service.ask(
+                q.question, self.top_k, retrieval=config.retrieval or config.name, mode=config.mode
+            )
         else:
             answer = self.service.answer(q.question, hits[: self.top_k])
         answered = time.perf_counter() - start
@@ -129,6 +137,8 @@ class Runner:
             }  # fmt: skip
             for c in answer.citations
         ]
+        result.unsupported = uncited_claims(answer) if answer.found else []
+        result.rewritten = list(answer.rewritten)
         if q.type == "drcd":
             first = answer.citations[0].quote if answer.found and answer.citations else ""
             result.correct = bool(exact_match(first, q.facts[0]))
@@ -144,6 +154,13 @@ class Runner:
         if doc_id not in self._texts:
             self._texts[doc_id] = self.service.document(doc_id).text
         return self._texts[doc_id]
+
+
+def uncited_claims(answer: Answer) -> list[str]:
+    """The numbers, dates and 文号 of an answer's text that none of its citations states (in its quote or
+    its letter's 文号 and title)."""
+    stated = [f"{c.doc_number} {c.title}\n{c.quote}" for c in answer.citations]
+    return unsupported_claims(answer.answer, stated)
 
 
 def cited_letters(answer: Answer) -> set[str]:
@@ -180,6 +197,12 @@ def missing_quotes(service: DafuService, questions: Sequence[Question]) -> list[
 def dafu_configs(service: DafuService) -> list[Config]:
     """lexical, dense and hybrid retrieval, each answered by the service."""
     return [Config(name, _searcher(service, name), True) for name in ("lexical", "dense", "hybrid")]
+
+
+def llm_configs(service: DafuService) -> list[Config]:
+    """hybrid retrieval answered offline (extractive) and in LLM mode, side by side."""
+    search = _searcher(service, "hybrid")
+    return [Config("hybrid", search, True), Config("llm", search, True, retrieval="hybrid", mode="llm")]
 
 
 def _searcher(service: DafuService, retrieval: str) -> Search:

@@ -14,7 +14,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from eval import conversations as chats
 from eval import drcd
 from eval.baseline import LlamaIndexBaseline
-from eval.datasets import Corpus
+from eval.datasets import Corpus, stratified
 from eval.metadata import FieldScore, load_manifest, score_metadata
 from eval.runner import (
     Config,
@@ -23,6 +23,7 @@ from eval.runner import (
     Runner,
     canonical_documents,
     dafu_configs,
+    llm_configs,
     missing_quotes,
     quote_ranker,
 )
@@ -77,26 +78,38 @@ def run_letters(
     quick: bool = False,
     limit: int | None = None,
     progress: Progress | None = None,
+    llm: bool = False,
+    sample: int | None = None,
 ) -> SetResult:
     """All configurations on a set of letter questions (the sample letters or the other bureaus').
     ``quick`` leaves out the llama-index baseline and answers on the already retrieved hits instead of
-    timing a separate ask. A corpus with a manifest also gets its metadata scored."""
+    timing a separate ask. A corpus with a manifest also gets its metadata scored. ``llm``: hybrid
+    answered offline and in LLM mode (the configured endpoint), nothing else. ``sample``: that many
+    answerable questions (stratified by type) and every unanswerable one."""
     questions = corpus.questions[:limit] if limit else corpus.questions
-    configs, notes = dafu_configs(service), []
-    if baseline and not quick:
+    if sample:
+        chosen = {q.id for q in stratified([q for q in questions if q.answerable], sample)}
+        questions = [q for q in questions if q.id in chosen or not q.answerable]
+    configs, notes = (llm_configs(service) if llm else dafu_configs(service)), []
+    if sample:
+        notes.append(
+            f"sample: {sum(q.answerable for q in questions)} answerable questions stratified by type "
+            f"and all {sum(not q.answerable for q in questions)} unanswerable ones"
+        )
+    if baseline and not quick and not llm:
         peer = LlamaIndexBaseline(canonical_documents(service), service.embedder)
         configs.append(Config("llamaindex", peer.search, False))
         notes.append(
             f"llamaindex: SentenceSplitter() defaults made {peer.chunks} chunks; dafu made {service.health()['chunks']}."
         )
     notes += [f"gold quote not in canonical text: {m}" for m in missing_quotes(service, questions)]
-    runner = Runner(service, quote_ranker(service), timed_ask=not quick, progress=progress)
+    runner = Runner(service, quote_ranker(service), timed_ask=not quick or llm, progress=progress)
     results = runner.run(configs, questions)
     return SetResult(
         name=corpus.name, configs=[c.name for c in configs], questions=len(questions),
         summary=summarize(results), results=results, notes=notes, per_type=per_type(results),
         calibration=calibrate(results, "hybrid", service.refusal_threshold),
-        metadata=metadata_scores(service, corpus),
+        metadata={} if llm else metadata_scores(service, corpus),
     )  # fmt: skip
 
 

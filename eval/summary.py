@@ -18,7 +18,8 @@ from eval.runner import QuestionResult
 
 RETRIEVAL = ("recall@1", "recall@5", "recall@20", "mrr@10", "ndcg@10")
 LETTER_ANSWERS = (
-    "answer_acc", "refusal_acc", "false_answer", "false_refusal", "citation_exact", "citation_chars"
+    "answer_acc", "refusal_acc", "false_answer", "false_refusal", "citation_exact", "citation_chars",
+    "unsupported", "rewritten",
 )  # fmt: skip
 DRCD_ANSWERS = ("em", "f1")
 LATENCY = ("context_chars", "p50_ms", "p95_ms")
@@ -66,6 +67,11 @@ def _config_metrics(rows: list[QuestionResult]) -> dict[str, float | None]:
     out["citation_chars"] = mean(
         [float(sum(len(c["quote"]) for c in r.citations)) for r in answered if r.found]
     )
+    found = [r for r in answered if r.found]
+    # share of found answers stating a number, date or 文号 no citation states
+    out["unsupported"] = mean([1.0 if r.unsupported else 0.0 for r in found])
+    # share of found answers with a sentence replaced by its quote (LLM mode)
+    out["rewritten"] = mean([1.0 if r.rewritten else 0.0 for r in found])
     return out
 
 

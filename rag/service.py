@@ -447,7 +447,9 @@ def build_service(
         ParticularsAnswerer(store.get_document),
         CatalogueAnswerer(letters, store.get_document, lexical.idf),
         SummaryAnswerer(store.get_document),
-        LLMAnswerer(llm) if llm is not None else None,
+        LLMAnswerer(llm, max_tokens=settings.llm_max_tokens, may_refuse=settings.llm_may_refuse)
+        if llm is not None
+        else None,
     )
     condense = llm is not None and settings.chat_condense in ("auto", "llm")
     chats = Chats(

@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     llm_model: str = "qwen2.5-0.5b-instruct"
     llm_api_key: str | None = None
     llm_timeout: float = 120.0
+    llm_max_tokens: int = Field(
+        default=160, ge=16, description="Tokens an LLM answer may take (it phrases one or two quotes)."
+    )
+    llm_may_refuse: bool = Field(
+        default=True,
+        description="Whether the model may refuse an answer the offline answerer found (it can never "
+        "answer one the offline answerer refused).",
+    )
     max_question_chars: int = 2000
     max_proposal_chars: int = 20000
     issuer: str = Field(

@@ -140,6 +140,9 @@ class Answer(Frozen):
     mode: str = "extractive"
     support: float = 0.0  # the score the refusal decision was made on
     unsupported: tuple[str, ...] = ()  # LLM mode: numbers/dates/文号 not found in cited passages
+    # LLM mode: sentences of the model's reply that their cited quotes do not support, replaced by the
+    # quote or left out (or the model's refusal, when only the offline decision may refuse)
+    rewritten: tuple[str, ...] = ()
 
 
 class Filters(Frozen):

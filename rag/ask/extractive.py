@@ -160,12 +160,8 @@ class ExtractiveAnswerer:
             return Answer(answer=NOT_FOUND + "。", found=False, hits=tuple(hits), support=round(support, 4))
         chosen.sort(key=lambda c: (c.hit_rank, c.start))
         citations = tuple(Citation.of(c.hit, c.start, c.end, round(c.score, 4)) for c in chosen)
-        parts = [
-            f"{_display(c.quote)}（{c.doc_number}）[{i}]" if c.doc_number else f"{_display(c.quote)}[{i}]"
-            for i, c in enumerate(citations, start=1)
-        ]
         return Answer(
-            answer="\n".join(parts),
+            answer="\n".join(quote_line(c, i) for i, c in enumerate(citations, start=1)),
             found=True,
             citations=citations,
             hits=tuple(hits),
@@ -440,6 +436,12 @@ def _is_heading(text: str, start: int, end: int) -> bool:
     if line_start and line_end and len(sentence) <= _HEADING_MAX and _HEADING_LINE.match(sentence):
         return True
     return len(sentence) <= _SHORT_POINT and bool(_ENUMERATED.match(sentence))
+
+
+def quote_line(citation: Citation, n: int) -> str:
+    """A quote as a line of an answer: "quote（文号）[n]"."""
+    where = f"（{citation.doc_number}）" if citation.doc_number else ""
+    return f"{_display(citation.quote)}{where}[{n}]"
 
 
 def _display(quote: str) -> str:

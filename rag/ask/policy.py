@@ -8,7 +8,9 @@
 4. A question that names letters is answered from those letters only (a few passages of each), one
    quote per letter when it names several.
 5. Otherwise the extractive answerer quotes the retrieved passages, or refuses.
-LLM mode answers from the retrieved passages with the configured chat model.
+
+LLM mode takes the same decision: the chat model only phrases a found extractive answer from its quotes
+(and may refuse it); every other answer, and every refusal, is the offline one.
 """
 
 from __future__ import annotations
@@ -57,19 +59,43 @@ class AnswerPolicy:
         self.weights = weights
 
     def answer(self, question: Question, hits: list[Hit], mode: str = "extractive") -> Answer:
+        """The offline answer; in LLM mode, a found extractive answer phrased by the model (which may
+        refuse it, never answer what the offline answerer refused)."""
         if mode == "llm":
-            return self._llm().answer(question, hits)
+            llm = self._llm()
+            offline, passages = self._offline(question, hits)
+            if passages is None or not offline.found:
+                return offline.model_copy(update={"mode": "llm"})
+            return llm.answer(question, offline, passages)
         if mode != "extractive":
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
+        return self._offline(question, hits)[0]
+
+    def stream(self, question: Question, hits: list[Hit], mode: str = "extractive") -> Iterator[str | Answer]:
+        """The answer's text in pieces, then the ``Answer``. An LLM answer streams one checked sentence
+        at a time (see ``LLMAnswerer.stream``); any other answer is one piece."""
+        if mode == "llm":
+            llm = self._llm()
+            offline, passages = self._offline(question, hits)
+            if passages is not None and offline.found:
+                return llm.stream(question, offline, passages)
+            answer = offline.model_copy(update={"mode": "llm"})
+        else:
+            answer = self.answer(question, hits, mode)
+        return iter([answer.answer, answer])
+
+    def _offline(self, question: Question, hits: list[Hit]) -> tuple[Answer, list[Hit] | None]:
+        """The offline answer and, when it is extractive, the passages its quotes were chosen from
+        (``None`` for answers from the metadata, the catalogue or a letter's sections)."""
         by_meta = self.particulars.answer(question)
         if by_meta is not None:
-            return by_meta.model_copy(update={"hits": tuple(hits)})
+            return by_meta.model_copy(update={"hits": tuple(hits)}), None
         for answerer in (self.catalogue, self.summary):
             whole = answerer.answer(question, hits)
             if whole is not None:
-                return whole
+                return whole, None
         if not question.letters:
-            return self.extractive.answer(question, hits)
+            return self.extractive.answer(question, hits), hits
         # The question names its letters ("126号和115号…"): answer from those letters only.
         named = set(question.letters)
         pool: dict[str, Hit] = {}
@@ -81,16 +107,9 @@ class AnswerPolicy:
         for hit in hits:
             if hit.doc_id in named:
                 pool.setdefault(hit.chunk_id, hit)
-        answer = self.extractive.answer(question, list(pool.values()), per_letter=len(named) > 1)
-        return answer.model_copy(update={"hits": tuple(hits)})
-
-    def stream(self, question: Question, hits: list[Hit], mode: str = "extractive") -> Iterator[str | Answer]:
-        """The answer's text in pieces, then the ``Answer``. LLM answers stream as the model writes them
-        (see ``LLMAnswerer.stream``); an extractive answer is one piece."""
-        if mode == "llm":
-            return self._llm().stream(question, hits)
-        answer = self.answer(question, hits, mode)
-        return iter([answer.answer, answer])
+        passages = list(pool.values())
+        answer = self.extractive.answer(question, passages, per_letter=len(named) > 1)
+        return answer.model_copy(update={"hits": tuple(hits)}), passages
 
     def _llm(self) -> LLMAnswerer:
         if self.llm is None:

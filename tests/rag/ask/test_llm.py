@@ -1,4 +1,5 @@
-"""LLM answer mode against a real HTTP server on loopback that returns canned OpenAI-format replies."""
+"""LLM answer mode: the model phrases the offline answer's quotes, sentence by sentence checked against
+them, against a real HTTP server on loopback that returns canned OpenAI-format replies."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ from typing import Any
 
 import pytest
 
-from rag.ask.llm import LLMAnswerer, narrow_quote, sentence_spans
+from rag.ask.llm import LLMAnswerer, build_messages
 from rag.errors import LLMUnavailable
 from rag.llm.client import OpenAICompatibleClient
-from rag.types import Hit
+from rag.types import Answer, Citation, Hit
 from rag.vocabulary import NOT_FOUND
 from tests.factories import (
+    EYE_VALLEY,
     LETTER_001_HITS,
     LETTER_001_TEXT,
+    RESEARCH,
     REVENUE,
     FakeLLM,
     make_question,
@@ -21,214 +24,218 @@ from tests.factories import (
 
 HITS = LETTER_001_HITS
 TEXT = LETTER_001_TEXT
+REVENUE_Q = "2023年温州市生命健康产业总营收是多少？"
+FIRMS_Q = "中国眼谷引进了多少家注册企业？"
 
 
-def client(fake: FakeLLM, **kwargs: Any) -> OpenAICompatibleClient:
-    return OpenAICompatibleClient(fake.url, "qwen2.5-0.5b-instruct", **kwargs)
+def cite(hit: Hit, quote: str) -> Citation:
+    a = hit.text.index(quote)
+    return Citation.of(hit, a, a + len(quote), hit.score)
+
+
+REVENUE_QUOTE = cite(
+    REVENUE, "2023年，全市生命健康产业实现总营收1588亿元；全年规上制造业产值531.7亿元，增速11.3%；"
+)
+FIRMS_QUOTE = cite(
+    EYE_VALLEY, "目前已获批国家级平台6个，引进注册企业216家，其中56家是世界500强或上市及头部企业。"
+)
+FUNDS_QUOTE = cite(
+    RESEARCH, "截至2023年，支持眼健康领域重大科技攻关项目和基础性科研项目立项，总计86项，补助经费达526万元。"
+)
+
+
+def offline(*citations: Citation) -> Answer:
+    """A found extractive answer quoting ``citations`` (what the policy hands the LLM)."""
+    text = "\n".join(f"{c.quote}（{c.doc_number}）[{i}]" for i, c in enumerate(citations, start=1))
+    return Answer(answer=text, found=True, citations=citations, hits=tuple(HITS), support=0.7)
+
+
+def answerer(fake: FakeLLM, **kwargs: Any) -> LLMAnswerer:
+    return LLMAnswerer(OpenAICompatibleClient(fake.url, "qwen2.5-0.5b-instruct"), **kwargs)
 
 
 def ask(
     fake: FakeLLM,
     reply: str,
-    question: str = "2023年温州市生命健康产业总营收是多少？",
-    hits: list[Hit] = HITS,
-):
+    question: str = REVENUE_Q,
+    quotes: tuple[Citation, ...] = (REVENUE_QUOTE,),
+    **kw: Any,
+) -> Answer:
     fake.reply(reply)
-    return LLMAnswerer(client(fake)).answer(make_question(question), hits)
+    return answerer(fake, **kw).answer(make_question(question), offline(*quotes), HITS)
 
 
-def assert_exact(answer_citations: Any) -> None:
-    for citation in answer_citations:
+def assert_exact(answer: Answer) -> None:
+    for citation in answer.citations:
         assert TEXT[citation.start : citation.end] == citation.quote
 
 
-def test_prompt_numbers_passages_with_doc_number(fake_llm: FakeLLM) -> None:
-    ask(fake_llm, "总营收1588亿元[2]。")
-    messages = fake_llm.requests[0][2]["messages"]
+# --- the prompt ---------------------------------------------------------------------------------------------
+
+
+def test_prompt_carries_only_the_chosen_quotes_with_their_letter_and_the_text_before() -> None:
+    messages = build_messages(FIRMS_Q, [FIRMS_QUOTE, REVENUE_QUOTE], HITS, context_chars=60)
+    user = messages[-1]["content"]
     assert messages[0]["role"] == "system" and NOT_FOUND in messages[0]["content"]
-    last = messages[-1]["content"]
-    assert last.startswith(
-        "<资料>\n[1] 温科提复〔2024〕126号《关于市政协十二届三次会议395号提案的答复函》 章节：答复\n中国眼谷"
+    assert user.count("<资料>") == user.count("</资料>") == 2
+    first, second = user.split("</资料>")[:2]
+    assert first.startswith(
+        "<资料>\n[1] 温科提复〔2024〕126号《关于市政协十二届三次会议395号提案的答复函》\n"
     )
-    assert "</资料>\n\n<资料>\n[2] 温科提复〔2024〕126号" in last and "\n\n<资料>\n[3] " in last
-    assert last.count("<资料>") == last.count("</资料>") == 3
-    assert last.endswith("问题：2023年温州市生命健康产业总营收是多少？\n回答：")
+    # The subject of the quoted sentence is in the sentence before it, shown from its start.
+    assert "\n中国眼谷以打造全球眼健康“硅谷”为目标，" in first
+    assert first.rstrip().endswith("六大方向。" + FIRMS_QUOTE.quote)
+    assert "[2] 温科提复〔2024〕126号" in second and REVENUE_QUOTE.quote in second
+    # Nothing of the passages beyond the quotes and their lead-in: no research-funding figures.
+    assert "764万元" not in user and "526万元" not in user
+    assert user.endswith(f"问题：{FIRMS_Q}\n回答：")
 
 
-def test_answer_cites_and_narrows_quote(fake_llm: FakeLLM) -> None:
-    answer = ask(fake_llm, "2023年，全市生命健康产业实现总营收1588亿元[2]。")
-    assert answer.found is True
-    assert answer.mode == "llm"
-    assert answer.answer == "2023年，全市生命健康产业实现总营收1588亿元[1]。"
-    (citation,) = answer.citations
-    assert (citation.doc_id, citation.doc_number, citation.section) == (
-        REVENUE.doc_id,
-        REVENUE.doc_number,
-        "答复",
-    )
-    assert citation.quote == "2023年，全市生命健康产业实现总营收1588亿元；"
-    assert citation.start == REVENUE.start and citation.score == REVENUE.score
-    assert_exact(answer.citations)
-    assert answer.hits == tuple(HITS)
-    assert answer.unsupported == ()
-    assert answer.support == REVENUE.score
+def test_prompt_lead_in_starts_at_a_sentence_start() -> None:
+    # 20 characters before the quote reach into the middle of the sentence before it: no lead-in.
+    user = build_messages(FIRMS_Q, [FIRMS_QUOTE], HITS, context_chars=20)[-1]["content"]
+    assert f"答复函》\n{FIRMS_QUOTE.quote}\n</资料>" in user
 
 
-def test_markers_are_renumbered_by_first_use(fake_llm: FakeLLM) -> None:
-    reply = "2023年全市生命健康产业总营收1588亿元【2】。中国眼谷引进注册企业216家［1］，补助经费达526万元[资料3]。"
-    answer = ask(fake_llm, reply)
-    assert (
-        answer.answer
-        == "2023年全市生命健康产业总营收1588亿元[1]。中国眼谷引进注册企业216家[2]，补助经费达526万元[3]。"
-    )
-    assert [c.start for c in answer.citations] == [
-        REVENUE.start,
-        TEXT.index("目前已获批国家级平台6个"),
-        TEXT.index("截至2023年"),
-    ]
-    assert (
-        answer.citations[1].quote
-        == "目前已获批国家级平台6个，引进注册企业216家，其中56家是世界500强或上市及头部企业。"
-    )
-    assert_exact(answer.citations)
+# --- grounded sentences --------------------------------------------------------------------------------------
 
 
-def test_one_statement_citing_two_passages(fake_llm: FakeLLM) -> None:
-    answer = ask(fake_llm, "全市生命健康产业总营收1588亿元，其中中国眼谷引进注册企业216家[2][1]。")
-    assert answer.answer == "全市生命健康产业总营收1588亿元，其中中国眼谷引进注册企业216家[1][2]。"
-    assert [c.start for c in answer.citations][0] == REVENUE.start
-    assert_exact(answer.citations)
+def test_a_grounded_sentence_is_kept_with_the_offline_citation(fake_llm: FakeLLM) -> None:
+    answer = ask(fake_llm, "2023年全市生命健康产业总营收1588亿元[1]。")
+    assert answer.found and answer.mode == "llm"
+    assert answer.answer == "2023年全市生命健康产业总营收1588亿元[1]。"
+    assert answer.citations == (REVENUE_QUOTE,)
+    assert answer.rewritten == () and answer.unsupported == ()
+    assert answer.support == 0.7 and answer.hits == tuple(HITS)
+    assert_exact(answer)
 
 
-def test_dangling_markers_are_removed(fake_llm: FakeLLM) -> None:
-    answer = ask(fake_llm, "我市已印发生命健康产业发展规划[7]。总营收1588亿元[2][0]。")
-    assert answer.answer == "我市已印发生命健康产业发展规划。总营收1588亿元[1]。"
-    assert [c.start for c in answer.citations] == [REVENUE.start]
+def test_citations_are_renumbered_by_first_use(fake_llm: FakeLLM) -> None:
+    reply = "中国眼谷引进注册企业216家【2】。2023年全市生命健康产业总营收1588亿元［1］。"
+    answer = ask(fake_llm, reply, FIRMS_Q, (REVENUE_QUOTE, FIRMS_QUOTE))
+    assert answer.answer == "中国眼谷引进注册企业216家[1]。2023年全市生命健康产业总营收1588亿元[2]。"
+    assert answer.citations == (FIRMS_QUOTE, REVENUE_QUOTE)
 
 
-def test_doc_numbers_in_brackets_are_not_markers(fake_llm: FakeLLM) -> None:
-    answer = ask(fake_llm, "该答复函文号为温科提复【2024】126号[2]。")
-    assert answer.answer == "该答复函文号为温科提复【2024】126号[1]。"
-    assert answer.unsupported == ()  # the 文号 is in the cited passage's header
-
-
-def test_unsupported_numbers_are_flagged(fake_llm: FakeLLM) -> None:
-    answer = ask(fake_llm, "2023年全市生命健康产业总营收1688亿元，增速11.3%[2]。")
-    assert answer.found is True
-    assert answer.unsupported == ("1688亿元",)
-
-
-def test_number_is_not_supported_by_a_longer_number(fake_llm: FakeLLM) -> None:
-    answer = ask(fake_llm, "全市生命健康产业总营收158亿元[2]。")
-    assert answer.unsupported == ("158亿元",)
-
-
-def test_wrong_passage_is_reattributed_when_another_holds_the_claims(fake_llm: FakeLLM) -> None:
-    answer = ask(fake_llm, "中国眼谷引进注册企业216家[3]。", question="中国眼谷引进了多少家注册企业？")
-    assert answer.answer == "中国眼谷引进注册企业216家[1]。"
-    assert answer.citations[0].quote.startswith("目前已获批国家级平台6个")
-    assert answer.unsupported == ()
-
-
-@pytest.mark.parametrize("reply", [NOT_FOUND, f"{NOT_FOUND}。", f"{NOT_FOUND}[2]。", f"  {NOT_FOUND}\n"])
-def test_refusal(fake_llm: FakeLLM, reply: str) -> None:
-    answer = ask(fake_llm, reply, question="温州的地铁S2线什么时候开通？")
-    assert (answer.found, answer.answer, answer.citations) == (False, NOT_FOUND, ())
-    assert answer.hits == tuple(HITS)
-    assert answer.mode == "llm"
-
-
-@pytest.mark.parametrize("reply", ["全市生命健康产业总营收1588亿元。", "全市生命健康产业总营收1588亿元[9]。"])
-def test_uncited_answer_holding_a_passage_claim_is_attributed(fake_llm: FakeLLM, reply: str) -> None:
-    answer = ask(fake_llm, reply)
-    assert answer.answer == "全市生命健康产业总营收1588亿元[1]。"
-    assert answer.citations[0].quote == "2023年，全市生命健康产业实现总营收1588亿元；"
+def test_a_sentence_citing_the_wrong_quote_is_moved_to_the_one_that_grounds_it(fake_llm: FakeLLM) -> None:
+    answer = ask(fake_llm, "中国眼谷引进注册企业216家[2]。", FIRMS_Q, (FIRMS_QUOTE, REVENUE_QUOTE))
+    assert answer.answer.startswith("中国眼谷引进注册企业216家[1]。")
+    assert answer.citations[0] == FIRMS_QUOTE and answer.rewritten == ()
 
 
 @pytest.mark.parametrize(
-    "reply", ["温州的地铁S2线将于2026年开通。", "温州的地铁S2线已经开通。", "见说明[9]。"]
+    ("reply", "question", "quote"),
+    [
+        # A real number of the quote said of another thing in it.
+        ("中国眼谷有世界500强企业216家[1]。", FIRMS_Q, FIRMS_QUOTE),
+        ("中国眼谷引进注册企业56家[1]。", FIRMS_Q, FIRMS_QUOTE),
+        ("2023年温州市生命健康产业总营收531.7亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+        ("全市生命健康产业总营收增速11.3%[1]。", REVENUE_Q, REVENUE_QUOTE),
+        ("规上制造业产值1588亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+        ("眼健康领域科研项目补助经费达764万元[1]。", "眼健康领域科技攻关项目补助经费是多少？", FUNDS_QUOTE),
+        # Numbers, dates and 文号 the quote does not state.
+        ("2023年全市生命健康产业总营收1688亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+        ("2024年全市生命健康产业总营收1588亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+        ("据温科提复〔2024〕127号，总营收1588亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+        ("全市生命健康产业总营收158亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+        # A name the quote does not write.
+        ("全市已印发《温州市生命健康产业发展规划》，总营收1588亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+    ],
 )
-def test_uncited_ungrounded_answer_is_not_found(fake_llm: FakeLLM, reply: str) -> None:
-    answer = ask(fake_llm, reply, question="温州的地铁S2线什么时候开通？")
-    assert (answer.found, answer.answer, answer.citations) == (False, NOT_FOUND, ())
+def test_an_ungrounded_sentence_is_replaced_by_its_quote(
+    fake_llm: FakeLLM, reply: str, question: str, quote: Citation
+) -> None:
+    answer = ask(fake_llm, reply, question, (quote,))
+    assert answer.found and answer.rewritten == (reply.removesuffix("[1]。") + "。",)
+    assert answer.answer == f"{quote.quote.rstrip('；')}（温科提复〔2024〕126号）[1]"
+    assert answer.citations == (quote,)
+    assert_exact(answer)
 
 
-def test_no_hits_does_not_call_the_model(fake_llm: FakeLLM) -> None:
-    answer = LLMAnswerer(client(fake_llm)).answer(make_question("2023年总营收是多少？"), [])
-    assert (answer.found, answer.answer, answer.hits) == (False, NOT_FOUND, ())
-    assert fake_llm.requests == []
+def test_a_statement_from_nowhere_is_dropped_and_the_answer_keeps_the_quote(fake_llm: FakeLLM) -> None:
+    reply = "2023年全市生命健康产业总营收1588亿元[1]。温州市将大力发展人工智能产业[1]。此外地铁S2线已开通。"
+    answer = ask(fake_llm, reply)
+    assert answer.answer == "2023年全市生命健康产业总营收1588亿元[1]。"
+    assert answer.rewritten == ("温州市将大力发展人工智能产业。", "此外地铁S2线已开通。")
+
+
+def test_a_quote_no_sentence_cites_is_added_as_it_is(fake_llm: FakeLLM) -> None:
+    answer = ask(fake_llm, "2023年全市生命健康产业总营收1588亿元[1]。", quotes=(REVENUE_QUOTE, FIRMS_QUOTE))
+    assert answer.answer == (
+        "2023年全市生命健康产业总营收1588亿元[1]。\n"
+        "目前已获批国家级平台6个，引进注册企业216家，其中56家是世界500强或上市及头部企业。（温科提复〔2024〕126号）[2]"
+    )
+    assert answer.citations == (REVENUE_QUOTE, FIRMS_QUOTE)
+
+
+def test_markers_after_the_full_stop_belong_to_the_sentence_before(fake_llm: FakeLLM) -> None:
+    answer = ask(fake_llm, "2023年全市生命健康产业总营收1588亿元。[1]")
+    assert answer.answer == "2023年全市生命健康产业总营收1588亿元[1]。" and answer.rewritten == ()
+
+
+def test_doc_number_of_the_cited_letter_is_grounded_by_its_header(fake_llm: FakeLLM) -> None:
+    answer = ask(fake_llm, "据温科提复【2024】126号，2023年全市生命健康产业总营收1588亿元[1]。")
+    assert answer.rewritten == () and "126号" in answer.answer
+
+
+# --- refusal --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reply", [NOT_FOUND, f"{NOT_FOUND}。", f"{NOT_FOUND}[1]。", f"  {NOT_FOUND}\n"])
+def test_the_model_may_refuse(fake_llm: FakeLLM, reply: str) -> None:
+    answer = ask(fake_llm, reply)
+    assert (answer.found, answer.answer, answer.citations) == (False, NOT_FOUND + "。", ())
+    assert answer.hits == tuple(HITS) and answer.mode == "llm" and answer.support == 0.7
+
+
+def test_a_refusal_it_may_not_make_gives_the_offline_answer(fake_llm: FakeLLM) -> None:
+    answer = ask(fake_llm, NOT_FOUND, may_refuse=False)
+    assert answer.found and answer.answer == offline(REVENUE_QUOTE).answer
+    assert answer.mode == "llm" and answer.rewritten == (NOT_FOUND,)
 
 
 def test_unreachable_model_raises(fake_llm: FakeLLM) -> None:
     fake_llm.respond(503, {"error": "loading model"})
     with pytest.raises(LLMUnavailable, match="HTTP 503"):
-        LLMAnswerer(client(fake_llm)).answer(make_question("2023年总营收是多少？"), HITS)
+        answerer(fake_llm).answer(make_question(REVENUE_Q), offline(REVENUE_QUOTE), HITS)
 
 
-# --- quotes -------------------------------------------------------------------------------------------------
+# --- streaming ------------------------------------------------------------------------------------------------
 
 
-def test_sentence_spans_are_exact_and_trimmed() -> None:
-    text = " 第一句。第二句；\n第三句！最后"
-    assert [text[a:b] for a, b in sentence_spans(text)] == ["第一句。", "第二句；", "第三句！", "最后"]
-
-
-def test_narrow_quote_falls_back_to_whole_text() -> None:
-    assert narrow_quote(REVENUE.text, "温州的地铁") == (0, len(REVENUE.text))
-    assert narrow_quote("只有一句话", "只有") == (0, 5)
-
-
-def test_narrow_quote_keeps_adjacent_supporting_sentences() -> None:
-    a, b = narrow_quote(REVENUE.text, "总营收1588亿元，规上制造业产值531.7亿元")
-    assert (
-        REVENUE.text[a:b]
-        == "2023年，全市生命健康产业实现总营收1588亿元；全年规上制造业产值531.7亿元，增速11.3%；"
-    )
-
-
-def stream(fake: FakeLLM, pieces: list[str], question: str = "2023年温州市生命健康产业总营收是多少？"):
+def stream(
+    fake: FakeLLM, pieces: list[str], quotes: tuple[Citation, ...] = (REVENUE_QUOTE,)
+) -> tuple[list[str], Answer]:
     fake.stream(pieces)
-    events = list(LLMAnswerer(client(fake)).stream(make_question(question), HITS))
+    events = list(answerer(fake).stream(make_question(REVENUE_Q), offline(*quotes), HITS))
     *texts, final = events
-    assert all(isinstance(t, str) and t for t in texts)
-    return "".join(texts), final
+    assert all(isinstance(t, str) and t for t in texts) and isinstance(final, Answer)
+    return texts, final
 
 
-def test_stream_adds_up_to_the_checked_answer(fake_llm: FakeLLM) -> None:
-    # [1] is the eye-valley passage, which lacks 1588亿元: the marker is re-attributed as it closes.
-    pieces = ["2023年全市", "生命健康产业总营收1588亿元[", "1]。规上制造业", "产值531.7亿元[2]", "。"]
-    streamed, final = stream(fake_llm, pieces)
+def test_stream_sends_checked_sentences_that_add_up_to_the_answer(fake_llm: FakeLLM) -> None:
+    pieces = ["2023年全市", "生命健康产业总营收1588亿元[", "1]。规上制造业", "产值1588亿元[1]", "。"]
+    texts, final = stream(fake_llm, pieces)
     fake_llm.reply("".join(pieces))
-    whole = LLMAnswerer(client(fake_llm)).answer(
-        make_question("2023年温州市生命健康产业总营收是多少？"), HITS
-    )
-    assert final == whole
-    assert final.found and streamed == final.answer
-    assert final.answer == "2023年全市生命健康产业总营收1588亿元[1]。规上制造业产值531.7亿元[1]。"
-    assert [c.doc_id for c in final.citations] == [REVENUE.doc_id]
-    assert_exact(final.citations)
+    whole = answerer(fake_llm).answer(make_question(REVENUE_Q), offline(REVENUE_QUOTE), HITS)
+    assert final == whole and "".join(texts) == final.answer
+    assert texts[0] == "2023年全市生命健康产业总营收1588亿元[1]。"
+    assert final.rewritten == ("规上制造业产值1588亿元。",)  # its quote is already cited: dropped
     assert fake_llm.requests[0][2]["stream"] is True
 
 
-def test_stream_checks_numbers_when_it_ends(fake_llm: FakeLLM) -> None:
-    streamed, final = stream(fake_llm, ["总营收", "1588亿元[2]，", "增速99.9%[2]。"])
-    assert streamed == final.answer
-    assert final.unsupported == ("99.9%",)
+def test_stream_waits_for_markers_after_a_full_stop(fake_llm: FakeLLM) -> None:
+    texts, final = stream(fake_llm, ["2023年全市生命健康产业总营收1588亿元。", "[1]"])
+    assert texts == ["2023年全市生命健康产业总营收1588亿元[1]。"] and final.answer == texts[0]
 
 
-def test_stream_that_cites_nothing_ends_in_a_refusal(fake_llm: FakeLLM) -> None:
-    streamed, final = stream(fake_llm, ["全市有", "三甲医院", "42家。"])
-    assert streamed.startswith("全市有三甲医院42家")
-    assert final.found is False and final.answer == NOT_FOUND
-
-
-def test_stream_without_passages_calls_no_model(fake_llm: FakeLLM) -> None:
-    events = list(LLMAnswerer(client(fake_llm)).stream(make_question("问题？"), []))
-    assert len(events) == 1 and events[0].found is False
-    assert fake_llm.requests == []
+def test_stream_of_a_refusal_streams_nothing(fake_llm: FakeLLM) -> None:
+    fake_llm.stream(["已收录的答复函", "中未找到相关内容"])
+    events = list(answerer(fake_llm).stream(make_question(REVENUE_Q), offline(REVENUE_QUOTE), HITS))
+    assert len(events) == 1 and isinstance(events[0], Answer) and events[0].found is False
 
 
 def test_stream_raises_before_streaming_when_the_model_is_down(fake_llm: FakeLLM) -> None:
     fake_llm.respond(500, {"error": "boom"})
     with pytest.raises(LLMUnavailable, match="HTTP 500"):
-        LLMAnswerer(client(fake_llm)).stream(make_question("问题？"), HITS)
+        answerer(fake_llm).stream(make_question(REVENUE_Q), offline(REVENUE_QUOTE), HITS)
