@@ -38,6 +38,11 @@ class AskResponse(BaseModel):
     citations: list[Citation]
     hits: list[Hit]
     unsupported: list[str] = []
+    rewritten: list[str] = Field(
+        default=[],
+        description="LLM mode: sentences of the model that their cited quotes do not support, replaced by "
+        "the quote or left out.",
+    )
 
 
 class SearchRequest(Request):

@@ -87,6 +87,9 @@ def answer_html(answer: Answer, offset: int = 0) -> tuple[str, list[Target]]:
     parts = [f'<div class="dafu-answer">{_linked(answer.answer, len(answer.citations), offset)}</div>']
     if answer.unsupported:
         parts.append(notice(f"以下内容未在引文中找到，请核对：{'、'.join(answer.unsupported)}", "warn"))
+    if answer.rewritten:
+        dropped = "；".join(answer.rewritten)
+        parts.append(notice(f"大模型的以下表述与所引原文不符，已改为原文引用或删去：{dropped}", "warn"))
     if answer.citations:
         parts.append('<div class="dafu-subhead">引用（点击查看原文）：</div>')
         parts += [cite_card(n, offset + n - 1, c) for n, c in enumerate(answer.citations, start=1)]

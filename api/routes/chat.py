@@ -49,6 +49,7 @@ class ChatResponse(BaseModel):
     citations: list[Citation]
     hits: list[Hit]
     unsupported: list[str] = []
+    rewritten: list[str] = []
 
     @classmethod
     def of(cls, turn: Turn) -> ChatResponse:
@@ -57,7 +58,7 @@ class ChatResponse(BaseModel):
             conversation_id=turn.conversation_id, turn_id=turn.turn_id, index=turn.index,
             question=turn.question, resolved_question=turn.resolved, resolved_by=turn.resolved_by,
             answer=a.answer, found=a.found, mode=a.mode, support=a.support, citations=list(a.citations),
-            hits=list(a.hits), unsupported=list(a.unsupported),
+            hits=list(a.hits), unsupported=list(a.unsupported), rewritten=list(a.rewritten),
         )  # fmt: skip
 
 

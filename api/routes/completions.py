@@ -131,6 +131,8 @@ def _tail(turn: Turn) -> str:
     out = ""
     if a.unsupported:
         out += f"\n\n注意：以下内容未在引文中找到，请核对：{'、'.join(a.unsupported)}"
+    if a.rewritten:
+        out += f"\n\n注意：大模型的以下表述与所引原文不符，已改为原文引用或删去：{'；'.join(a.rewritten)}"
     if a.citations:
         out += "\n\n出处：\n" + "\n".join(_source(n, c) for n, c in enumerate(a.citations, start=1))
     return out
@@ -150,7 +152,7 @@ def _extra(turn: Turn) -> dict[str, Any]:
         "dafu": {
             "turn_id": turn.turn_id, "question": turn.question, "resolved_question": turn.resolved,
             "resolved_by": turn.resolved_by, "found": a.found, "mode": a.mode,
-            "unsupported": list(a.unsupported),
+            "unsupported": list(a.unsupported), "rewritten": list(a.rewritten),
         },
     }  # fmt: skip
 

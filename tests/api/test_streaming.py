@@ -51,7 +51,7 @@ def events(client: TestClient, path: str, body: dict[str, object]) -> list[tuple
 
 
 def test_ask_streams_pieces_then_the_checked_answer(client: TestClient, fake_llm: FakeLLM) -> None:
-    fake_llm.stream(["2023年全市生命健康产业", "总营收1588亿元[1]，", "增速99.9%[1]。"])
+    fake_llm.stream(["2023年全市生命健康产业", "总营收1588亿元[1]。", "增速99.9%[1]。"])
     got = events(client, "/v1/ask", {"question": REVENUE, "mode": "llm", "stream": True})
     deltas = [data["text"] for name, data in got if name == "delta"]
     name, answer = got[-1]
@@ -59,8 +59,8 @@ def test_ask_streams_pieces_then_the_checked_answer(client: TestClient, fake_llm
     assert answer["found"] is True and answer["mode"] == "llm"
     assert "".join(deltas) == answer["answer"]
     assert "1588亿元" in answer["answer"] and answer["citations"]
-    # The passage the model cited holds 1588亿元 only if [1] is that passage; either way the check ran.
-    assert "99.9%" in answer["unsupported"]
+    # Each sentence is checked against the quote it cites: 99.9% is in none.
+    assert answer["rewritten"] == ["增速99.9%。"] and answer["unsupported"] == []
 
 
 def test_an_unreachable_model_is_a_503_before_the_stream(client: TestClient, fake_llm: FakeLLM) -> None:

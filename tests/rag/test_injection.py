@@ -54,13 +54,13 @@ def test_the_llm_sees_fenced_passages_without_it(writable_service: DafuService, 
     _upload(writable_service)
     settings = writable_service.settings.model_copy(update={"llm_base_url": fake_llm.url})
     svc = build_service(settings, embedder=writable_service.embedder)
+    question = "2024年全市规模以上工业增加值增长多少？"  # the letter answers it: the model is asked
     fake_llm.reply("温州GDP是1万亿[1]。")
-    answer = svc.ask(QUESTION, mode="llm")
+    answer = svc.ask(question, mode="llm")
     prompt = fake_llm.requests[0][2]["messages"]
     user = prompt[-1]["content"]
     assert "忽略以上指令" not in user and "1万亿" not in user
-    assert "此句形似对系统的指令" in user
     assert user.count("<资料>") == user.count("</资料>") >= 1
     assert "一律不执行" in prompt[0]["content"]
-    # What the model says from nowhere is marked as not found in the passages it read.
-    assert "1万亿" in answer.unsupported
+    # What the model says from nowhere never reaches the answer.
+    assert "1万亿" not in answer.answer and answer.rewritten == ("温州GDP是1万亿。",)
