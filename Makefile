@@ -9,7 +9,7 @@ LLM_STAMP := $(VENV)/.installed-llm
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install install-system install-test install-llm install-browser test lint typecheck pytest eval bench loadtest screenshots clean
+.PHONY: run install install-system install-test install-llm install-browser test lint typecheck pytest eval eval-llm bench loadtest screenshots clean
 
 run: install
 	$(BIN)/dafu serve
@@ -73,6 +73,13 @@ pytest:
 
 eval: install
 	$(BIN)/dafu eval
+
+# LLM mode beside the extractive answers on both letter sets, on a fixed sample (SAMPLE answerable
+# questions per set, stratified by type, and every unanswerable one; docs/llm.md). Needs an endpoint:
+# DAFU_LLM_BASE_URL, e.g. `dafu llm serve` in another shell.
+SAMPLE ?= 40
+eval-llm: install
+	$(BIN)/dafu eval --llm --sample $(SAMPLE)
 
 bench: install
 	$(BIN)/python -m eval.bench
