@@ -43,6 +43,10 @@ def ask(
         )
     if answer.unsupported:
         app.console.print(f"[yellow]未在引文中找到：{'、'.join(answer.unsupported)}[/yellow]")
+    if answer.rewritten:
+        app.console.print(
+            f"[yellow]大模型的以下表述与所引原文不符，已改为原文引用或删去：{'；'.join(answer.rewritten)}[/yellow]"
+        )
     if not answer.found and answer.hits:
         app.console.print("最相近的段落：")
         for hit in answer.hits[:3]:
