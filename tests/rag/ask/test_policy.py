@@ -78,7 +78,7 @@ def test_the_model_may_only_refuse_more(llm_service: DafuService, fake_llm: Fake
 def test_answers_from_the_metadata_are_returned_as_they_are(
     llm_service: DafuService, service: DafuService, fake_llm: FakeLLM
 ) -> None:
-    question = "126号答复函是哪天发出的？"
+    question = "温科提复〔2024〕115号是哪天发的？"
     offline = service.ask(question)
     answer = llm_service.ask(question, mode="llm")
     assert offline.found and answer.model_copy(update={"mode": "extractive"}) == offline
