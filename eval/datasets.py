@@ -164,12 +164,18 @@ def stratified(questions: list[Question], n: int) -> list[Question]:
     counts = {t: min(len(by_type[t]), max(1, int(share))) for t, share in shares.items()}
     ranked = sorted(by_type, key=lambda t: (-(shares[t] - int(shares[t])), t))
     while sum(counts.values()) > n:
-        t = max((t for t in counts if counts[t] > 1), key=lambda t: counts[t] - shares[t])
+        # fewer questions than types: the smallest shares go first
+        t = max((t for t in counts if counts[t] > 0), key=lambda t: (counts[t] - shares[t], -shares[t], t))
         counts[t] -= 1
     for t in ranked * n:
         if sum(counts.values()) >= n:
             break
         if counts[t] < len(by_type[t]):
             counts[t] += 1
-    picked = {id(qs[int(i * len(qs) / counts[t])]) for t, qs in by_type.items() for i in range(counts[t])}
+    picked = {
+        id(qs[int(i * len(qs) / counts[t])])
+        for t, qs in by_type.items()
+        for i in range(counts[t])
+        if counts[t]
+    }
     return [q for q in questions if id(q) in picked]

@@ -8,7 +8,9 @@ A sentence passes when
   are (mostly) the words of the quote's clause holding that number (and of the clauses before it that
   state no other number), or words of the question that the passage's number-free sentences or the
   letter's title also use ("世界500强企业216家" is not grounded by "引进注册企业216家，其中56家是世界500强");
-- and, taken as a whole, its words are mostly the quotes' and the question's (no invented statement).
+- and, taken as a whole, its words are mostly the quotes' and the question's (no invented statement);
+- a sentence with no number, date or 文号 must say more than the question ("瓯江实验室启航楼多大[1]。"
+  answers nothing).
 
 Only what the model writes is checked; what counts as support is the offline answerer's quotes.
 """
@@ -22,6 +24,7 @@ from rag.claims import find_claims, unsupported_claims
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CLAUSE = re.compile(r"[^，,；;。！？!?：:\n]+")
+_DIGITS = re.compile(r"\d[\d.,]*\d|\d")
 _SENTENCE = re.compile(r"[^。！？；;!?\n]+[。！？；;!?]*")
 _NAMED = re.compile(r"《[^》]{2,80}》|“[^”]{2,40}”|\"[^\"]{2,40}\"")
 # Words any answer may add around a quoted fact: they state nothing of their own.
@@ -48,11 +51,16 @@ class Grounds:
 class Weights:
     subject: float = 0.6  # share of a number's clause words found in the quote's clause holding it
     overall: float = 0.5  # share of a sentence's words found in the quotes, headers and question
+    echo: float = 0.2  # a sentence with no figure whose words are the question's but this share restates it
 
 
 def check(sentence: str, grounds: Grounds, weights: Weights = Weights()) -> str | None:
     """``None`` when the sentence is grounded, else what is not (a short Chinese reason)."""
     stated = [*grounds.quotes, *grounds.headers]
+    own = _grams(sentence) - _GENERIC - _grams(grounds.question)
+    new_claims = unsupported_claims(sentence, [grounds.question])
+    if not new_claims and len(own) <= weights.echo * len(_grams(sentence) - _GENERIC):
+        return "该句只是复述问题"
     missing = unsupported_claims(sentence, stated)
     if missing:
         return f"“{missing[0]}”不在所引原文中"
@@ -94,11 +102,22 @@ def _subject_words(claim: str, quote: str, passage: str) -> set[str]:
         for i, clause in enumerate(clauses):
             if unsupported_claims(claim, [clause]):
                 continue
-            out |= _grams(clause)
+            out |= _around(claim, clause)
             for before in clauses[:i]:
                 if not any(c.kind == "number" for c in find_claims(before)):
                     out |= _grams(before)
     return out
+
+
+def _around(claim: str, clause: str) -> set[str]:
+    """The words of ``clause`` from the number before ``claim`` to the clause's end ("城市社区15分钟健身圈和
+    县城社区10分钟健身圈建设": 10分钟 goes with 县城社区 and 健身圈, not with 城市社区; the subject of a
+    number comes before it, what it counts may follow another number: "其中56家是世界500强…企业")."""
+    numbers = list(_DIGITS.finditer(clause))
+    for i, m in enumerate(numbers):
+        if not unsupported_claims(claim, [clause[m.start() : m.end() + 6]]):
+            return _grams(clause[numbers[i - 1].end() if i else 0 :])
+    return _grams(clause)
 
 
 def _topic_words(grounds: Grounds) -> set[str]:

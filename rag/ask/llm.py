@@ -4,8 +4,8 @@ Whether the letters hold an answer is decided offline (``AnswerPolicy``): the mo
 extractive answerer found one, and sees only the quotes it chose (with a little of the text before each,
 and its letter's 文号 and title). Every sentence the model writes must cite a quote as ``[n]`` and rest on
 it (``rag.ask.grounded``); a sentence that does not is replaced by the quote it cites (or dropped), and
-the answer lists it in ``rewritten``. A quote no kept sentence cites is added as it is, so the answer
-never states less than the offline one. The model may refuse (when ``may_refuse``), never answer more.
+the answer lists it in ``rewritten``. A quote no kept sentence cites, or whose figures the kept
+sentences leave out, is added as it is, so the answer never states less than the offline one. The model may refuse (when ``may_refuse``), never answer more.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from index.instructions import redacted
 from rag.ask.extractive import quote_line
 from rag.ask.grounded import Grounds, Weights, check
 from rag.ask.question import Question
+from rag.claims import unsupported_claims
 from rag.llm.client import ChatClient
 from rag.types import Answer, Citation, Hit
 from rag.vocabulary import NOT_FOUND
@@ -142,8 +143,14 @@ class _Phrasing:
         return self._emit_quote(fresh[0]) if fresh else ""
 
     def finish(self) -> str:
-        """The quotes no kept sentence cites, added as they are."""
-        return "".join(self._emit_quote(i) for i in range(len(self.quotes)) if i not in self.order)
+        """The quotes no kept sentence cites, and those with a number or date the answer leaves out,
+        added as they are: the answer states at least what the offline answer states."""
+        stated = strip_markers(self.text)
+        return "".join(
+            self._emit_quote(i)
+            for i in range(len(self.quotes))
+            if i not in self.order or unsupported_claims(self.quotes[i].quote, [stated])
+        )
 
     def answer(self) -> Answer:
         return self.offline_answer.model_copy(

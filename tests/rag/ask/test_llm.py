@@ -34,7 +34,8 @@ def cite(hit: Hit, quote: str) -> Citation:
     return Citation.of(hit, a, a + len(quote), hit.score)
 
 
-REVENUE_QUOTE = cite(
+REVENUE_QUOTE = cite(REVENUE, "2023年，全市生命健康产业实现总营收1588亿元；")
+WIDE_QUOTE = cite(
     REVENUE, "2023年，全市生命健康产业实现总营收1588亿元；全年规上制造业产值531.7亿元，增速11.3%；"
 )
 FIRMS_QUOTE = cite(
@@ -43,6 +44,15 @@ FIRMS_QUOTE = cite(
 FUNDS_QUOTE = cite(
     RESEARCH, "截至2023年，支持眼健康领域重大科技攻关项目和基础性科研项目立项，总计86项，补助经费达526万元。"
 )
+
+
+FITNESS = make_hit(
+    "同时,不断健全完善体育设施,基本实现了城市社区15分钟健身圈和县城社区10分钟健身圈建设,"
+    "我市现有大型体育场馆全部实行免费、低收费开放。",
+    doc_id="fitness",
+    doc_number="温科提复〔2024〕126号",
+)
+FITNESS_QUOTE = cite(FITNESS, FITNESS.text)
 
 
 def offline(*citations: Citation) -> Answer:
@@ -68,7 +78,8 @@ def ask(
 
 def assert_exact(answer: Answer) -> None:
     for citation in answer.citations:
-        assert TEXT[citation.start : citation.end] == citation.quote
+        text = TEXT if citation.doc_id == REVENUE.doc_id else FITNESS.text
+        assert text[citation.start : citation.end] == citation.quote
 
 
 # --- the prompt ---------------------------------------------------------------------------------------------
@@ -124,9 +135,15 @@ def test_a_grounded_sentence_is_kept_with_the_offline_citation(fake_llm: FakeLLM
 
 
 def test_citations_are_renumbered_by_first_use(fake_llm: FakeLLM) -> None:
-    reply = "中国眼谷引进注册企业216家【2】。2023年全市生命健康产业总营收1588亿元［1］。"
+    reply = (
+        "中国眼谷已获批国家级平台6个，引进注册企业216家，其中56家是世界500强或上市及头部企业【2】。"
+        "2023年全市生命健康产业总营收1588亿元［1］。"
+    )
     answer = ask(fake_llm, reply, FIRMS_Q, (REVENUE_QUOTE, FIRMS_QUOTE))
-    assert answer.answer == "中国眼谷引进注册企业216家[1]。2023年全市生命健康产业总营收1588亿元[2]。"
+    assert answer.answer == (
+        "中国眼谷已获批国家级平台6个，引进注册企业216家，其中56家是世界500强或上市及头部企业[1]。"
+        "2023年全市生命健康产业总营收1588亿元[2]。"
+    )
     assert answer.citations == (FIRMS_QUOTE, REVENUE_QUOTE)
 
 
@@ -142,9 +159,12 @@ def test_a_sentence_citing_the_wrong_quote_is_moved_to_the_one_that_grounds_it(f
         # A real number of the quote said of another thing in it.
         ("中国眼谷有世界500强企业216家[1]。", FIRMS_Q, FIRMS_QUOTE),
         ("中国眼谷引进注册企业56家[1]。", FIRMS_Q, FIRMS_QUOTE),
-        ("2023年温州市生命健康产业总营收531.7亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
-        ("全市生命健康产业总营收增速11.3%[1]。", REVENUE_Q, REVENUE_QUOTE),
-        ("规上制造业产值1588亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
+        ("2023年温州市生命健康产业总营收531.7亿元[1]。", REVENUE_Q, WIDE_QUOTE),
+        ("全市生命健康产业总营收增速11.3%[1]。", REVENUE_Q, WIDE_QUOTE),
+        ("规上制造业产值1588亿元[1]。", REVENUE_Q, WIDE_QUOTE),
+        ("长治城市社区健身圈是10分钟[1]。", "长治城市社区健身圈是多少分钟？", FITNESS_QUOTE),
+        # Saying nothing the question does not say.
+        ("2023年温州市生命健康产业总营收是多少[1]。", REVENUE_Q, REVENUE_QUOTE),
         ("眼健康领域科研项目补助经费达764万元[1]。", "眼健康领域科技攻关项目补助经费是多少？", FUNDS_QUOTE),
         # Numbers, dates and 文号 the quote does not state.
         ("2023年全市生命健康产业总营收1688亿元[1]。", REVENUE_Q, REVENUE_QUOTE),
@@ -179,6 +199,15 @@ def test_a_quote_no_sentence_cites_is_added_as_it_is(fake_llm: FakeLLM) -> None:
         "目前已获批国家级平台6个，引进注册企业216家，其中56家是世界500强或上市及头部企业。（温科提复〔2024〕126号）[2]"
     )
     assert answer.citations == (REVENUE_QUOTE, FIRMS_QUOTE)
+
+
+def test_a_quote_whose_figures_the_answer_leaves_out_follows_it(fake_llm: FakeLLM) -> None:
+    answer = ask(fake_llm, "2023年全市生命健康产业总营收1588亿元[1]。", quotes=(WIDE_QUOTE,))
+    assert answer.answer == (
+        "2023年全市生命健康产业总营收1588亿元[1]。\n"
+        f"{WIDE_QUOTE.quote.rstrip('；')}（温科提复〔2024〕126号）[1]"
+    )
+    assert answer.citations == (WIDE_QUOTE,) and answer.rewritten == ()
 
 
 def test_markers_after_the_full_stop_belong_to_the_sentence_before(fake_llm: FakeLLM) -> None:
