@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from api import errors
-from api.auth import require_api_key
-from api.deps import ServiceDep
-from api.routes import ask, chat, commitments, completions, documents, draft
+from api.deps import RootServiceDep
+from api.routes import admin, ask, chat, commitments, completions, documents, draft
 from api.schemas import Health
 from api.security import RequestGuard
 from rag.service import DafuService, build_service
@@ -32,6 +31,7 @@ def create_app(
     app = FastAPI(title="dafu 答复", version="0.1.0", lifespan=lifespan)
     app.state.service = service
     errors.install(app)
+    # Every /v1 route takes the service through ``api.deps.get_service``: acting for the caller.
     for router in (
         ask.router,
         documents.router,
@@ -39,11 +39,12 @@ def create_app(
         chat.router,
         completions.router,
         commitments.router,
+        admin.router,
     ):
-        app.include_router(router, dependencies=[Depends(require_api_key)])
+        app.include_router(router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
-    def healthz(svc: ServiceDep) -> JSONResponse:
+    def healthz(svc: RootServiceDep) -> JSONResponse:
         """200 when a search over the index works, 503 (with what failed) when it does not."""
         health = Health.model_validate(svc.health())
         return JSONResponse(health.model_dump(), status_code=200 if health.status == "ok" else 503)

@@ -1,26 +1,34 @@
-"""The API key check, in one dependency: every /v1 route depends on ``require_api_key``.
+"""Who is calling, in one dependency: every /v1 route gets the service through ``get_service``, which
+depends on ``caller``. The service does the rest (the documents the caller may see, roles, the audit
+trail, the rate limit): see docs/security.md.
 
-With ``DAFU_API_KEY`` set, a request must send ``Authorization: Bearer <key>`` (what OpenAI clients
-send); without it the API is open. Replacing this function replaces the check everywhere.
+A request sends its key as ``Authorization: Bearer <key>`` (what OpenAI clients send). With no
+accounts configured (local single-user mode) no key is needed, unless ``DAFU_API_KEY`` is set.
 """
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import Request
 
-from api.deps import get_service
-from rag.errors import NotAuthorized
+from rag.access.model import Principal
+from rag.service import DafuService
+
+PRINCIPAL = "dafu_principal"
 
 
-def require_api_key(request: Request) -> None:
-    key = get_service(request).settings.api_key
-    if not key:
-        return
+def root_service(request: Request) -> DafuService:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def bearer(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), key.encode()):
-        raise NotAuthorized(
-            "缺少或错误的 API 密钥：请在请求头中加入 Authorization: Bearer <密钥>"
-            "（在聊天客户端里填入“API 密钥”；密钥由管理员通过 DAFU_API_KEY 设置）。"
-        )
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def caller(request: Request) -> Principal:
+    """The principal of this request (once per request), within its key's rate limit."""
+    found = getattr(request.state, PRINCIPAL, None)
+    if found is None:
+        found = root_service(request).authenticate(bearer(request), via="api")
+        setattr(request.state, PRINCIPAL, found)
+    return found  # type: ignore[no-any-return]

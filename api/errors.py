@@ -28,6 +28,8 @@ STATUS = {
     errors.DocumentNotFound: 404,
     errors.ConversationNotFound: 404,
     errors.NotAuthorized: 401,
+    errors.Forbidden: 403,
+    errors.RateLimited: 429,
     errors.DocumentExists: 409,
     errors.Busy: 503,
     errors.LLMUnavailable: 503,
@@ -44,7 +46,7 @@ def install(app: FastAPI) -> None:
     async def _dafu_error(request: Request, exc: errors.DafuError) -> JSONResponse:
         status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 500)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        if isinstance(exc, errors.Busy):
+        if isinstance(exc, (errors.Busy, errors.RateLimited)):
             headers = {"Retry-After": str(exc.retry_after)}
         return error_response(status, type(exc).__name__, str(exc), headers, path=request.url.path)
 

@@ -67,6 +67,7 @@ class DocumentOut(BaseModel):
     content_hash: str
     meta: LetterMeta
     text: str
+    label: str = Field(default="", description="The document's access label (docs/security.md).")
 
 
 class UploadResponse(BaseModel):

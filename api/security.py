@@ -8,6 +8,9 @@
   pages served by dafu itself (the UI) send their own origin and pass.
 - **Body size** is bounded while the body streams in: an upload over the limit is refused with a 413
   as soon as the limit is passed (or at once, from its Content-Length), before it is written to disk.
+- **Security headers** on every answer: no framing by other sites, no MIME sniffing, no referrer to
+  other sites, forms post only here; API answers (which hold letters' text) are never cached. No CORS
+  header is ever sent: another site's scripts cannot read any answer.
 """
 
 from __future__ import annotations
@@ -31,6 +34,17 @@ UPLOAD_PATH = "/v1/documents"
 UI_UPLOAD_SUFFIX = "/gradio_api/upload"
 # Multipart framing around one file: boundaries, part headers, a long file name.
 _MULTIPART_SLACK = 64 * 1024
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"frame-ancestors 'none'; base-uri 'self'; object-src 'none'; form-action 'self'",
+    ),
+)
+_NO_STORE_PREFIXES = ("/v1/", "/login", "/audit.csv")
 
 
 class RequestGuard:
@@ -105,8 +119,15 @@ class RequestGuard:
                 started = True
             await send(message)
 
+        no_store = scope.get("path", "").startswith(_NO_STORE_PREFIXES)
+
+        async def secured_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = with_security_headers(message.get("headers", []), no_store=no_store)
+            await guarded_send(message)
+
         try:
-            await self.app(scope, counted, guarded_send)
+            await self.app(scope, counted, secured_send)
         except Exception:
             if not exceeded:
                 raise
@@ -118,6 +139,15 @@ CROSS_SITE = (
     "拒绝来自其他网站的写入请求（防止跨站请求伪造）。请在 dafu 自己的页面中操作，"
     "或由程序直接调用 API（不带其他网站的 Origin 头）。"
 )
+
+
+def with_security_headers(headers: Any, *, no_store: bool = False) -> list[tuple[bytes, bytes]]:
+    out = [(bytes(k), bytes(v)) for k, v in headers]
+    present = {k.lower() for k, _ in out}
+    out += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+    if no_store and b"cache-control" not in present:
+        out.append((b"cache-control", b"no-store"))
+    return out
 
 
 def _host_message(host: str) -> str:
@@ -155,11 +185,13 @@ async def _refuse(scope: Scope, send: Send, status: int, error: str, message: st
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [
-                (b"content-type", b"application/json; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
+            "headers": with_security_headers(
+                [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ]
+            ),
         }
     )
     await send({"type": "http.response.body", "body": body})

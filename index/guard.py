@@ -21,6 +21,7 @@ from pathlib import Path
 from index.lexical import LexicalIndex
 from index.locking import Generation, WriteLock
 from index.store import ChromaStore
+from index.visibility import unrestricted
 from rag.errors import Busy
 
 log = logging.getLogger(__name__)
@@ -92,9 +93,12 @@ class IndexGuard:
                 if token != self._seen:
                     self.store.catch_up()
                 self.store.forget_versions()
-                self.lexical.sync(self.store)
-                for index in self.derived:  # a store shared through a Chroma server: bring them up to date
-                    index(self.store)
+                # Derived indexes hold every letter, whoever's read got here; a store shared through a
+                # Chroma server may have changed them too.
+                with unrestricted():
+                    self.lexical.sync(self.store)
+                    for index in self.derived:
+                        index(self.store)
                 self._seen = token
         except Busy:
             pass  # a writer is at work: serve the last committed state, look again on the next read
@@ -126,9 +130,10 @@ class IndexGuard:
             self._seen = self.generation.end()
 
     def _sync_written(self) -> None:
-        self.lexical.sync(self.store, persist=True)
-        for index in self.derived:
-            index(self.store)
+        with unrestricted():
+            self.lexical.sync(self.store, persist=True)
+            for index in self.derived:
+                index(self.store)
 
     def _poll_due(self) -> bool:
         if self.poll_seconds is None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from index.commitments import EXTRACTOR_VERSION, extract_commitments
 from index.store import ChromaStore, fingerprint_of
+from index.visibility import unrestricted
 from rag import sqlite
 from rag.types import Commitment
 
@@ -76,7 +77,8 @@ class CommitmentStore:
                 for doc_id, version in sorted(versions.items()):
                     if doc_id in kept:
                         continue
-                    doc = store.get_document(doc_id)
+                    with unrestricted():  # every letter's commitments, whoever's read triggered the sync
+                        doc = store.get_document(doc_id)
                     if doc is None:  # deleted by another process since the versions were read
                         continue
                     found = extract_commitments(doc_id, version, doc.text, doc.meta)

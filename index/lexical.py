@@ -29,6 +29,7 @@ import numpy as np
 
 from index.store import ChromaStore, fingerprint_of, matches, pinned
 from index.tokenize import TOKENIZER_VERSION, tokenize
+from index.visibility import visible
 from rag.types import Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ class LexicalIndex:
         for i in order:
             if scores[i] <= 0 or len(out) >= k:
                 break
-            if matches(filters, snap.hits[i]):
+            if matches(filters, snap.hits[i]) and visible(snap.hits[i].doc_id):
                 out.append(snap.hits[i].model_copy(update={"score": float(scores[i])}))
         return out
 

@@ -28,6 +28,7 @@ import chromadb
 import chromadb.errors
 from chromadb.config import Settings as ChromaSettings
 
+from index.visibility import restriction, visible
 from rag.errors import DafuError
 from rag.types import Chunk, Document, DocumentInfo, Filters, Hit, LetterMeta
 
@@ -130,12 +131,16 @@ class ChromaStore:
         return fingerprint_of(self.versions())
 
     def source_of(self, doc_id: str) -> str | None:
-        """The file name a committed document was read from, or None."""
+        """The file name a committed document was read from, or None (also for ingestion, which is
+        never restricted)."""
         got = self.docs.get(ids=[doc_id], include=["metadatas"])
         metas = got["metadatas"] or []
         return str(metas[0]["source"]) if got["ids"] and metas and metas[0] else None
 
     def get_document(self, doc_id: str) -> Document | None:
+        """The document, or None when it is not indexed or the current read may not see it."""
+        if not visible(doc_id):
+            return None
         got = self.docs.get(ids=[doc_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
@@ -163,6 +168,7 @@ class ChromaStore:
                 meta=LetterMeta.model_validate_json(str(m["meta_json"])),
             )
             for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+            if visible(i)
         ]
         return sorted(infos, key=lambda d: d.doc_id)
 
@@ -180,17 +186,22 @@ class ChromaStore:
     def query(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
         """Nearest committed chunks, scored by cosine similarity."""
         count = self.chunks.count()
-        if count == 0:
+        allowed = restriction()
+        if count == 0 or allowed is not None and not allowed:
             return []
+        where = chroma_where(filters)
+        if allowed is not None:  # the caller may see only these documents (index.visibility)
+            only_these = {"doc_id": {"$in": sorted(allowed)}}
+            where = only_these if where is None else {"$and": [*_clauses(where), only_these]}
         try:
             got = self.chunks.query(
                 query_embeddings=[list(embedding)],
                 n_results=min(k, count),
-                where=chroma_where(filters),
+                where=where,
                 include=["metadatas", "documents", "distances"],
             )
         except chromadb.errors.ChromaError as exc:
-            if filters is None or filters.is_empty():
+            if where is None:
                 raise
             # Another process committed chunks this process's vector index has not caught up with yet
             # (it will on the next read): a filtered search then fails inside Chroma ("Error finding
@@ -210,7 +221,7 @@ class ChromaStore:
             # its metadata is already gone.
             if meta is not None and text is not None and versions.get(str(meta["doc_id"])) == meta["version"]:
                 hit = _hit(cid, text, meta, 1.0 - float(dist), "dense")
-                if matches(filters, hit):
+                if matches(filters, hit) and visible(hit.doc_id):
                     out.append(hit)
         return out[:k]
 
@@ -225,7 +236,7 @@ class ChromaStore:
         return [
             (i, 1.0 - float(d))
             for i, d in zip(got["ids"][0], got["distances"][0], strict=True)
-            if i in versions
+            if i in versions and visible(i)
         ]
 
     # -- writing -------------------------------------------------------------------------
@@ -324,6 +335,10 @@ def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
         if value:
             clauses.append({field: value})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _clauses(where: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(where["$and"]) if "$and" in where else [where]
 
 
 def matches(filters: Filters | None, hit: Hit) -> bool:

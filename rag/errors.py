@@ -44,7 +44,19 @@ class ConversationNotFound(DafuError):
 
 
 class NotAuthorized(DafuError):
-    """A request without the API key the server requires."""
+    """A request without a valid key or session (401)."""
+
+
+class Forbidden(DafuError):
+    """A signed-in user whose role does not allow what was asked (403)."""
+
+
+class RateLimited(DafuError):
+    """A key that sent more requests than its rate allows: retry after ``retry_after`` s (429)."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class DocumentExists(DafuError):

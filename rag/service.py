@@ -4,9 +4,13 @@
 
 from __future__ import annotations
 
+import copy
+import csv
+import io
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -16,11 +20,15 @@ from index.chunking import Chunker
 from index.embeddings import make_embedder, model_slug
 from index.formats.model import Limits
 from index.guard import IndexGuard
-from index.ingest import Ingestor, IngestReport, Progress
+from index.ingest import Ingestor, IngestReport, Progress, doc_id_for, iter_files
 from index.ledger import CommitmentStore
 from index.lexical import LexicalIndex, Snapshot
 from index.loading import load
 from index.store import ChromaStore, make_client
+from index.visibility import only, visible
+from rag.access.accounts import Accounts
+from rag.access.model import OPERATOR, ROLE_NAMES, AuditEntry, AuditQuery, NewKey, Principal, Role, User
+from rag.access.store import AccessStore
 from rag.admission import Gates
 from rag.ask.catalogue import Catalogue
 from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
@@ -35,13 +43,13 @@ from rag.ask.vectors import Vectors
 from rag.chat.condense import LLMCondenser
 from rag.chat.conversations import Chats, source_answer
 from rag.chat.followup import FollowUpResolver
-from rag.chat.model import Conversation, Feedback, Resolved, Turn
+from rag.chat.model import Conversation, Feedback, Previous, Resolved, Turn
 from rag.chat.store import ConversationStore, new_id
 from rag.checks import checked_filters, checked_id, checked_name, checked_text
 from rag.draft.drafter import Drafter
 from rag.draft.model import Draft
 from rag.draft.proposal import parse_proposal
-from rag.errors import DocumentNotFound, FileTooLarge, InvalidInput
+from rag.errors import ConversationNotFound, DocumentNotFound, FileTooLarge, Forbidden, InvalidInput
 from rag.ledger.answer import LedgerAnswerer
 from rag.ledger.followthrough import FollowThrough
 from rag.ledger.ledger import Ledger
@@ -54,10 +62,21 @@ log = logging.getLogger(__name__)
 
 _POLL_SECONDS = 2.0  # a Chroma server may be written by processes that do not share the data dir
 RETRIEVALS = ("hybrid", "dense", "lexical")
+# An answer kept in a conversation whose letters its reader may no longer see is shown as this.
+WITHHELD = "（此回答引用的文档您现在无权查看，内容已隐去。）"
+AUDIT_COLUMNS = ("seq", "time", "user", "key_id", "via", "action", "target", "detail", "outcome")
 
 
 class DafuService:
-    """Asking, searching, drafting and the documents of one data dir."""
+    """Asking, searching, drafting and the documents of one data dir, for one caller.
+
+    ``acting_as(principal)`` is the same service acting for a user: every read it makes sees only the
+    documents that user may see (``index.visibility``), every write checks the user's role, and every
+    ask, search, draft and write is recorded in the audit trail (docs/security.md). The service
+    ``build_service`` returns acts for the operator of this process (sees all; reads not audited).
+    """
+
+    who: Principal = OPERATOR
 
     def __init__(
         self,
@@ -76,6 +95,7 @@ class DafuService:
         vectors: Vectors,
         catalogue: Catalogue,
         ledger: Ledger | None = None,
+        accounts: Accounts,
     ) -> None:
         self.settings = settings
         self.embedder = embedder
@@ -90,6 +110,7 @@ class DafuService:
         self.guard = guard
         self.ledger = ledger
         self._ledger_answers = LedgerAnswerer(ledger) if ledger is not None else None
+        self.accounts = accounts
         self.gates = Gates(
             {"ask": settings.ask_workers, "search": settings.search_workers, "draft": settings.draft_workers},
             settings.queue_limit,
@@ -97,6 +118,54 @@ class DafuService:
         )
         self._vectors = vectors
         self.catalogue = catalogue
+
+    # -- who is asking ----------------------------------------------------------------------------
+    def acting_as(self, who: Principal) -> DafuService:
+        """This service acting for ``who`` (the parts are shared; only the caller differs)."""
+        view = copy.copy(self)
+        view.who = who
+        return view
+
+    @property
+    def local_mode(self) -> bool:
+        """No accounts exist: this machine's single user needs no login."""
+        return self.accounts.local_mode()
+
+    def authenticate(self, key: str | None, *, via: str = "api") -> Principal:
+        """The user a key belongs to (this machine's user in local mode), within the key's rate limit.
+        A refused key is recorded in the audit trail."""
+        try:
+            who = self.accounts.by_key(key, via)
+        except Exception as exc:
+            if key:
+                prefix = key.strip()[:17]
+                self._record("auth_failed", detail=prefix, outcome=type(exc).__name__, who=_anonymous(via))
+            raise
+        self.accounts.check_rate(who)
+        return who
+
+    def login(self, name: str, key: str) -> tuple[str, Principal]:
+        """A UI session for a user's name and key: (token for the cookie, principal)."""
+        try:
+            token, who = self.accounts.login(name, key)
+        except Exception as exc:
+            self._record("login_failed", target=name[:64], outcome=type(exc).__name__, who=_anonymous("ui"))
+            raise
+        self._record("login", target=who.name, who=who)
+        return token, who
+
+    def session(self, token: str | None) -> Principal | None:
+        """The user of a UI session (this machine's user in local mode), or None when not signed in."""
+        return self.accounts.by_session(token)
+
+    def logout(self, token: str | None) -> None:
+        name = self.accounts.logout(token)
+        if name is not None:
+            self._record("logout", target=name, who=self.who)
+
+    def check_rate(self) -> None:
+        """Count one request of this caller against its rate limit (``RateLimited`` when over)."""
+        self.accounts.check_rate(self.who)
 
     # -- questions -------------------------------------------------------------------------------
     # Every read pins one committed state of the index (``lexical.pinned``): dense and lexical search,
@@ -108,7 +177,11 @@ class DafuService:
         """The best passages for a query; ``retrieval`` picks hybrid (default), dense or lexical."""
         retriever = self._retriever(retrieval)
         query, filters = self._text(query, "检索内容"), checked_filters(filters)
-        with self.gates.admit("search"), self._reading():
+        with (
+            self._audited("search", detail=query, question=True),
+            self.gates.admit("search"),
+            self._reading(),
+        ):
             return retriever.retrieve(self.parser.parse(query), top_k or self.settings.top_k, filters)
 
     def ask(
@@ -124,7 +197,7 @@ class DafuService:
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
         retriever = self._retriever(retrieval)
         question, filters = self._text(question, "问题"), checked_filters(filters)
-        with self.gates.admit("ask"), self._reading():
+        with self._audited("ask", detail=question, question=True), self.gates.admit("ask"), self._reading():
             if (from_ledger := self._from_ledger(question, filters)) is not None:
                 return from_ledger
             parsed = self.parser.parse(question)
@@ -145,7 +218,7 @@ class DafuService:
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
         retriever = self._retriever(retrieval)
         question, filters = self._text(question, "问题"), checked_filters(filters)
-        with self.gates.admit("ask"), self._reading():
+        with self._audited("ask", detail=question, question=True), self.gates.admit("ask"), self._reading():
             if (from_ledger := self._from_ledger(question, filters)) is not None:
                 return iter([from_ledger.answer, from_ledger])
             parsed = self.parser.parse(question)
@@ -189,7 +262,7 @@ class DafuService:
         top of a deeper search)."""
         question = self._text(question, "问题")
         with self._reading():
-            return self.policy.answer(self.parser.parse(question), list(hits))
+            return self.policy.answer(self.parser.parse(question), [h for h in hits if visible(h.doc_id)])
 
     @property
     def llm_available(self) -> bool:
@@ -216,7 +289,11 @@ class DafuService:
         proposal = checked_text(proposal, "提案", 10 * self.settings.max_proposal_chars, required=False)
         fields = {k: checked_text(v, k, 200, required=False) or None for k, v in fields.items()}
         parsed = parse_proposal(proposal, max_chars=self.settings.max_proposal_chars, **fields)
-        with self.gates.admit("draft"), self._reading():
+        with (
+            self._audited("draft", detail=proposal, question=True),
+            self.gates.admit("draft"),
+            self._reading(),
+        ):
             return self.drafter.draft(parsed, top_k or self.settings.top_k, mode)
 
     def proposal_text(self, name: str, data: bytes) -> str:
@@ -227,10 +304,18 @@ class DafuService:
         limits = Limits.of(self.settings)
         return load(Path(name), data, limits=limits, ocr_threads=self.settings.ocr_threads).text
 
-    def _reading(self) -> AbstractContextManager[Snapshot]:
-        """Pick up other processes' writes, then pin the committed state for the whole read."""
+    @contextmanager
+    def _reading(self) -> Iterator[Snapshot]:
+        """Pick up other processes' writes, pin the committed state for the whole read, and restrict
+        it to the documents the caller may see."""
         self.guard.refresh()
-        return self.lexical.pinned()
+        with self.lexical.pinned() as snap, only(self.accounts.visible(self.who, list(snap.versions))):
+            yield snap
+
+    def _visible_now(self) -> frozenset[str] | None:
+        """The documents the caller may see, of those committed now (outside a pinned read)."""
+        self.guard.refresh()
+        return self.accounts.visible(self.who, list(self.store.versions()))
 
     # -- conversations ---------------------------------------------------------------------------
     def chat(
@@ -272,9 +357,13 @@ class DafuService:
         if mode not in MODES:
             raise InvalidInput(f"未知的回答模式“{mode}”，可选 extractive 或 llm。")
         text, filters = self._text(question, "问题"), checked_filters(filters)
-        conversation_id, new, previous = self.chats.history(conversation_id, history)
+        if conversation_id is not None:
+            self._own_conversation(conversation_id)
         events: Iterator[str | Answer]
-        with self.gates.admit("ask"), self._reading():
+        audited = self._audited("chat", target=conversation_id or "", detail=text, question=True)
+        with audited, self.gates.admit("ask"), self._reading():
+            conversation_id, new, previous = self.chats.history(conversation_id, history)
+            previous = [self._shown_previous(p) for p in previous]
             resolution = self.chats.resolve(text, previous)
             if resolution.source_of is not None:
                 answer = source_answer(resolution.source_of)
@@ -285,6 +374,8 @@ class DafuService:
                 )
                 events = self.policy.stream(resolution.question, hits, mode)
         turn_id = new_id()
+        if new:
+            self.accounts.store.set_owner(conversation_id, self.who.name or OPERATOR_OWNER)
         resolved = Resolved(
             conversation_id=conversation_id, turn_id=turn_id, question=text, resolved=resolution.text,
             resolved_by=resolution.how,
@@ -301,7 +392,12 @@ class DafuService:
         return recorded()
 
     def conversation(self, conversation_id: str) -> Conversation:
-        return self.chats.store.conversation(conversation_id)
+        """A conversation of the caller's (admins: any), its answers as the caller may see them now."""
+        self._own_conversation(conversation_id)
+        conversation = self.chats.store.conversation(conversation_id)
+        allowed = self._visible_now()
+        turns = tuple(self._shown_turn(t, allowed) for t in conversation.turns)
+        return conversation.model_copy(update={"turns": turns})
 
     def rate(self, turn_id: str, rating: int, comment: str = "") -> Feedback:
         """👍 (1) or 👎 (-1) on an answer, with an optional comment; rating again replaces it."""
@@ -310,11 +406,48 @@ class DafuService:
         comment = (comment or "").strip()
         if len(comment) > self.settings.max_question_chars:
             raise InvalidInput(f"评价说明过长（上限 {self.settings.max_question_chars} 字），请精简后重试。")
+        turn = self.chats.store.turn(turn_id)
+        self._own_conversation(turn.conversation_id, turn_id)
         return self.chats.store.rate(turn_id, rating, comment)
 
     def feedback(self) -> list[Feedback]:
-        """Every rated answer, oldest first."""
+        """Every rated answer, oldest first (admins: it holds every user's questions and answers)."""
+        self._require(Role.ADMIN, "查看全部评价")
         return self.chats.store.feedback()
+
+    def _own_conversation(self, conversation_id: str, turn_id: str | None = None) -> None:
+        """Only its owner (and admins) may continue or read a conversation; to anyone else it does not
+        exist."""
+        if self.who.sees_all:
+            return
+        if self.accounts.store.owner(conversation_id) != self.who.name:
+            if turn_id is not None:
+                raise ConversationNotFound(
+                    f"没有编号为“{turn_id}”的回答。请使用提问时返回的 turn_id（或 chat completions 返回的 id）。"
+                )
+            raise ConversationNotFound(
+                f"没有编号为“{conversation_id}”的对话（可能已过期或编号有误）。请不带 conversation_id 重新开始一个新对话。"
+            )
+
+    @staticmethod
+    def _shown_previous(previous: Previous) -> Previous:
+        """A previous turn as the caller may see it now (inside a restricted read)."""
+        ids = {*previous.letters, *(c.doc_id for c in previous.citations)}
+        if all(visible(d) for d in ids):
+            return previous
+        return Previous(question=previous.question, answer=WITHHELD)
+
+    @staticmethod
+    def _shown_turn(turn: Turn, allowed: frozenset[str] | None) -> Turn:
+        ids = {
+            *turn.letters,
+            *(c.doc_id for c in turn.answer.citations),
+            *(h.doc_id for h in turn.answer.hits),
+        }
+        if allowed is None or ids <= allowed:
+            return turn
+        withheld = Answer(answer=WITHHELD, found=False, mode=turn.answer.mode)
+        return turn.model_copy(update={"answer": withheld, "letters": ()})
 
     def _text(self, text: str, what: str) -> str:
         return checked_text(text, what, self.settings.max_question_chars)
@@ -332,42 +465,196 @@ class DafuService:
 
     # -- documents ---------------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
-        self.guard.refresh()
-        return self.store.list_documents()
+        """The documents the caller may see, each with its access label."""
+        with only(self._visible_now()):
+            infos = self.store.list_documents()
+        labels = self.accounts.store.labels()
+        default = self.accounts.default_label
+        return [i.model_copy(update={"label": labels.get(i.doc_id, default)}) for i in infos]
 
     def document(self, doc_id: str) -> Document:
+        """A document's text and metadata; one the caller may not see is not found, like a missing one."""
         doc_id = checked_id(doc_id)
-        self.guard.refresh()
-        doc = self.store.get_document(doc_id)
-        if doc is None:
-            raise DocumentNotFound(
-                f"没有编号为“{doc_id}”的文档。请用文档列表（dafu docs 或 GET /v1/documents）查看已收录的文档。"
-            )
-        return doc
+        with self._audited("read", target=doc_id):
+            with only(self._visible_now()):
+                doc = self.store.get_document(doc_id)
+            if doc is None:
+                raise DocumentNotFound(
+                    f"没有编号为“{doc_id}”的文档。请用文档列表（dafu docs 或 GET /v1/documents）查看已收录的文档。"
+                )
+            return doc.model_copy(update={"label": self.accounts.label_of(doc_id)})
 
     def ingest(
-        self, paths: list[Path], progress: Progress | None = None, *, replace: bool = False
+        self,
+        paths: list[Path],
+        progress: Progress | None = None,
+        *,
+        replace: bool = False,
+        label: str | None = None,
     ) -> IngestReport:
         """Index files and folders of this machine (the CLI; never a path a remote caller sends).
-        Waits for another writer as long as it takes."""
-        with self.guard.writing():
-            return self.ingestor.ingest_paths(paths, progress, replace=replace)
+        ``label``: the access label of every file ingested (set before it is indexed, so it is never
+        visible under another). Waits for another writer as long as it takes."""
+        self._require(Role.EDITOR, "收录文档")
+        if label is not None:
+            label = self.accounts.assignable(self.who, label)
+            for path in iter_files(paths):
+                self.accounts.store.set_label(doc_id_for(path.name), label, self.who.name or OPERATOR_OWNER)
+        with self._audited("ingest", detail=", ".join(p.name for p in paths)[:500]) as note:
+            with self.guard.writing():
+                report = self.ingestor.ingest_paths(paths, progress, replace=replace)
+            note(f"added {len(report.added)}, updated {len(report.updated)}, failed {len(report.failed)}")
+            return report
 
-    def upload(self, name: str, data: bytes, *, replace: bool = False) -> tuple[str, str]:
-        """Index one uploaded file from its name and bytes. A document already indexed under that id
-        is replaced only when ``replace`` (else ``DocumentExists``). Returns (doc_id, status)."""
-        name = checked_name(name)
-        limit = self.settings.max_upload_bytes
-        if len(data) > limit:
-            raise FileTooLarge(too_large(limit))
-        with self.guard.writing(self.settings.write_wait):
-            return self.ingestor.ingest_bytes(name, data, replace=replace)
+    def upload(
+        self, name: str, data: bytes, *, replace: bool = False, label: str | None = None
+    ) -> tuple[str, str]:
+        """Index one uploaded file from its name and bytes, with an access label (default
+        ``DAFU_DEFAULT_LABEL``). A document already indexed under that id is replaced only when
+        ``replace`` (else ``DocumentExists``). Returns (doc_id, status). Editors and admins only."""
+        with self._audited("upload", detail=str(name)[:200]) as note:
+            self._require(Role.EDITOR, "上传文档")
+            name = checked_name(name)
+            limit = self.settings.max_upload_bytes
+            if len(data) > limit:
+                raise FileTooLarge(too_large(limit))
+            label = self.accounts.assignable(self.who, label or self.accounts.default_label)
+            doc_id = doc_id_for(name)
+            allowed = self._visible_now()
+            if allowed is not None and doc_id in self.store.versions() and doc_id not in allowed:
+                raise Forbidden(
+                    f"已有编号为“{doc_id}”的文档，而您无权查看它，因此不能替换。请把文件改名后再上传。"
+                )
+            note(f"{name} → {label}")
+            # The label is set first, so the new text is never visible under the old (or default) one.
+            before = self.accounts.store.label(doc_id)
+            self.accounts.store.set_label(doc_id, label, self.who.name or OPERATOR_OWNER)
+            try:
+                with self.guard.writing(self.settings.write_wait):
+                    doc_id, status = self.ingestor.ingest_bytes(name, data, replace=replace)
+            except BaseException:
+                self.accounts.store.set_label(doc_id, before, self.who.name or OPERATOR_OWNER)
+                raise
+            note(f"{name} → {label}: {status}", target=doc_id)
+            return doc_id, status
 
     def delete(self, doc_id: str) -> None:
+        """Remove a document the caller may see (editors and admins)."""
         doc_id = checked_id(doc_id)
-        with self.guard.writing(self.settings.write_wait):
-            if not self.ingestor.remove(doc_id):
-                raise DocumentNotFound(f"没有编号为“{doc_id}”的文档，无法删除。")
+        with self._audited("delete", target=doc_id):
+            self._require(Role.EDITOR, "删除文档")
+            allowed = self._visible_now()
+            with self.guard.writing(self.settings.write_wait):
+                if (allowed is not None and doc_id not in allowed) or not self.ingestor.remove(doc_id):
+                    raise DocumentNotFound(f"没有编号为“{doc_id}”的文档，无法删除。")
+            self.accounts.store.set_label(doc_id, None, self.who.name or OPERATOR_OWNER)
+
+    def set_label(self, doc_id: str, label: str) -> Document:
+        """Change a document's access label (editors: of a document they see, to a label they hold)."""
+        doc_id = checked_id(doc_id)
+        with self._audited("label", target=doc_id, detail=str(label)[:64]):
+            self._require(Role.EDITOR, "修改访问标签")
+            label = self.accounts.assignable(self.who, label)
+            allowed = self._visible_now()
+            if (allowed is not None and doc_id not in allowed) or doc_id not in self.store.versions():
+                raise DocumentNotFound(f"没有编号为“{doc_id}”的文档，无法修改访问标签。")
+            self.accounts.store.set_label(doc_id, label, self.who.name or OPERATOR_OWNER)
+        return self.document(doc_id)
+
+    def labels(self) -> list[str]:
+        """The access labels the caller may give a document, the public one first."""
+        return self.accounts.labels_for(self.who)
+
+    # -- users and the audit trail (admins) ------------------------------------------------------
+    def users(self) -> list[User]:
+        self._require(Role.ADMIN, "管理用户")
+        return self.accounts.users()
+
+    def add_user(self, name: str, role: str, groups: str | tuple[str, ...] = ()) -> NewKey:
+        """A new user and their first key; the key's secret is in the result and nowhere else."""
+        with self._audited("user_add", target=str(name)[:64], detail=f"{role} {groups}"):
+            self._require(Role.ADMIN, "添加用户")
+            return self.accounts.add_user(name, role, groups)
+
+    def new_key(self, name: str) -> NewKey:
+        with self._audited("key_new", target=str(name)[:64]) as note:
+            self._require(Role.ADMIN, "发放密钥")
+            key = self.accounts.new_key(name)
+            note(key.key_id)
+            return key
+
+    def update_user(
+        self, name: str, *, role: str | None = None, groups: str | None = None, active: bool | None = None
+    ) -> User:
+        with self._audited(
+            "user_update", target=str(name)[:64], detail=f"role={role} groups={groups} active={active}"
+        ):
+            self._require(Role.ADMIN, "修改用户")
+            if name == self.who.name and (active is False or (role is not None and role != Role.ADMIN.value)):
+                raise InvalidInput("不能停用自己或降低自己的角色：请让另一位管理员操作。")
+            user = self.accounts.update(name, role=role, groups=groups)
+            if active is not None:
+                user = self.accounts.set_active(name, active)
+                if not active:
+                    self.accounts.revoke_key(name)
+            return user
+
+    def audit(self, query: AuditQuery | None = None) -> list[AuditEntry]:
+        """The audit trail, newest first, filtered by ``query``."""
+        self._require(Role.ADMIN, "查看审计记录")
+        return self.accounts.audit(query or AuditQuery())
+
+    def audit_csv(self, query: AuditQuery | None = None) -> str:
+        """The filtered audit trail as CSV (UTF-8, with a BOM so that spreadsheet programs read it)."""
+        entries = self.audit(query)
+        self._record("audit_export", detail=f"{len(entries)} rows")
+        return audit_csv(entries)
+
+    # -- roles and the audit trail ---------------------------------------------------------------
+    def _require(self, role: Role, what: str) -> None:
+        if not self.who.role.allows(role):
+            raise Forbidden(
+                f"您的角色（{ROLE_NAMES[self.who.role]}）不能{what}：需要{ROLE_NAMES[role]}或以上权限。"
+                "如需此权限，请联系管理员。"
+            )
+
+    @contextmanager
+    def _audited(
+        self, action: str, *, target: str = "", detail: str = "", question: bool = False
+    ) -> Iterator[Callable[..., None]]:
+        """Record ``action`` with its outcome (ok, or the error's kind) when the block ends. Reads by
+        this process's own operator (the eval) are not recorded; writes always are. The block may
+        update the detail and target: ``note(detail, target=...)``."""
+        fields = {"target": target, "detail": detail}
+
+        def note(new_detail: str, *, target: str | None = None) -> None:
+            fields["detail"] = new_detail
+            if target is not None:
+                fields["target"] = target
+
+        if self.who is OPERATOR and action in _READS:
+            yield note
+            return
+        try:
+            yield note
+        except BaseException as exc:
+            self._record(
+                action, target=fields["target"], detail=fields["detail"], outcome=type(exc).__name__,
+                question=question,
+            )  # fmt: skip
+            raise
+        self._record(action, target=fields["target"], detail=fields["detail"], question=question)
+
+    def _record(
+        self, action: str, *, target: str = "", detail: str = "", outcome: str = "ok", question: bool = False,
+        who: Principal | None = None,
+    ) -> None:  # fmt: skip
+        try:
+            self.accounts.record(
+                who or self.who, action, target=target, detail=detail, outcome=outcome, question=question
+            )
+        except Exception:  # the answer is not lost because the trail could not be written; the log says so
+            log.exception("could not write the audit trail (%s by %s)", action, (who or self.who).name)
 
     def health(self) -> dict[str, object]:
         """``status`` is ``ok`` only when a search over the current index succeeds."""
@@ -389,6 +676,33 @@ class DafuService:
             "problem": problem,
             "queues": {kind: vars(s) for kind, s in self.gates.stats().items()},
         }
+
+
+_READS = frozenset({"ask", "search", "chat", "draft", "read"})
+OPERATOR_OWNER = "operator"
+
+
+def _anonymous(via: str) -> Principal:
+    return Principal(name="（未登录）", role=Role.READER, via=via)
+
+
+def audit_csv(entries: Sequence[AuditEntry]) -> str:
+    """Audit entries as CSV (UTF-8 with a BOM, so that spreadsheet programs read the Chinese)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_COLUMNS)
+    for e in entries:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at))
+        writer.writerow(
+            [e.seq, when, e.user, e.key_id, e.via, e.action, _cell(e.target), _cell(e.detail), e.outcome]
+        )
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def too_large(limit: int) -> str:
@@ -459,6 +773,15 @@ def build_service(
         window=settings.chat_window,
     )
     ledger = Ledger(commitments, store, FollowThrough(embedder))
+    accounts = Accounts(
+        AccessStore(settings.accounts_path),
+        public_label=settings.public_label,
+        default_label=settings.default_label,
+        record_questions=settings.audit_questions,
+        session_hours=settings.session_hours,
+        rate_per_minute=settings.rate_limit,
+        legacy_key=settings.api_key,
+    )
     drafter = Drafter(
         hybrid, parser.parse, store, vectors, letters,
         issuer=settings.issuer, closing=settings.draft_closing, llm=llm, ledger=ledger,
@@ -468,4 +791,5 @@ def build_service(
         parser=parser, policy=policy, drafter=drafter, vectors=vectors, chats=chats, guard=guard,
         catalogue=letters,
         ledger=ledger,
+        accounts=accounts,
     )  # fmt: skip

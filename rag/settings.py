@@ -69,7 +69,23 @@ class Settings(BaseSettings):
     )
     api_key: str | None = Field(
         default=None,
-        description="When set, every /v1 request must send `Authorization: Bearer <key>`; empty = open API.",
+        description="Single-user mode only (no accounts): when set, every /v1 request must send "
+        "`Authorization: Bearer <key>`; empty = open API on loopback. With accounts, keys are per user.",
+    )
+    public_label: str = Field(
+        default="公开", description="The access label every user may see (docs/security.md)."
+    )
+    default_label: str = Field(
+        default="公开", description="The access label of a document that was not given one."
+    )
+    audit_questions: bool = Field(
+        default=True,
+        description="Record the text of questions, searches and proposals in the audit trail; "
+        "false = record only that they were asked (and their length).",
+    )
+    session_hours: float = Field(default=8.0, gt=0, description="How long a UI login lasts.")
+    rate_limit: int = Field(
+        default=240, ge=0, description="Requests per minute one key (or UI session) may send; 0 = no limit."
     )
     chat_window: int = Field(
         default=6, ge=1, le=50, description="Previous turns a follow-up question is resolved against."
@@ -124,6 +140,11 @@ class Settings(BaseSettings):
     def chat_path(self) -> Path:
         """Conversations and feedback (SQLite)."""
         return self.data_dir / "chat.sqlite3"
+
+    @property
+    def accounts_path(self) -> Path:
+        """Users, keys, sessions, access labels and the audit trail (SQLite)."""
+        return self.data_dir / "accounts.sqlite3"
 
     @property
     def hosts(self) -> frozenset[str]:

@@ -56,6 +56,7 @@ class Document(Frozen):
     meta: LetterMeta
     ocr_spans: tuple[Span, ...] = ()  # parts of the text recognised by OCR from scanned pages
     notes: tuple[str, ...] = ()  # what reading could not do (a scanned page with no text found)
+    label: str = ""  # access label (rag.access): filled by the service, not stored with the text
 
     def from_ocr(self, start: int, end: int) -> bool:
         """True when ``text[start:end]`` overlaps a part recognised by OCR."""
@@ -75,6 +76,7 @@ class DocumentInfo(Frozen):
     chars: int
     chunks: int
     meta: LetterMeta
+    label: str = ""  # access label (rag.access): filled by the service
 
 
 class Chunk(Frozen):

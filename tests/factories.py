@@ -536,3 +536,37 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+# A letter only the 内部 group may see, in tests of access labels. Its facts appear in no sample letter:
+# any of ``INTERNAL_TRACES`` in an answer to someone outside the group is a leak.
+INTERNAL_NAME = "neibu_guanwang.txt"
+INTERNAL_ID = "neibu_guanwang"
+INTERNAL_LETTER = """关于加强城区地下管网改造的提案的答复
+建复〔2024〕815号
+尊敬的林慧委员：
+您提出的《关于加强城区地下管网改造的提案》（第0815号）收悉，现答复如下：
+一、关于地下管网普查
+我局已完成城区地下管网普查，共查明老旧燃气管道约186公里，其中需要优先改造的有43公里。
+二、关于改造资金
+2024年市财政安排地下管网改造专项资金2.75亿元，计划三年内完成全部老旧燃气管道改造。
+三、下一步工作
+我们将建立管网运行监测平台，对高风险管段实行24小时在线监测。
+感谢您对城市建设工作的关心和支持！
+住房和城乡建设局
+2024年6月18日
+"""
+INTERNAL_QUESTIONS = (
+    "老旧燃气管道改造专项资金是多少？",
+    "城区地下管网普查查明了多少公里老旧燃气管道？",
+    "建复〔2024〕815号是谁提的？",
+    "林慧委员的提案怎么答复的？",
+)
+INTERNAL_TRACES = (
+    INTERNAL_ID, "建复〔2024〕815号", "地下管网", "燃气管道", "186公里", "2.75亿元", "林慧", "管网运行监测",
+)  # fmt: skip
+
+
+def traces_in(text: str, traces: Sequence[str] = INTERNAL_TRACES) -> list[str]:
+    """The traces of a hidden letter found in ``text`` (a response body)."""
+    return [t for t in traces if t in text]

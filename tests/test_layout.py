@@ -165,3 +165,21 @@ def test_the_ledger_sits_on_the_index() -> None:
             outside = {m for m in imports if not (_inside(m, "rag.ledger") or _inside(m, "index"))}
             assert outside <= KERNEL, (name, outside - KERNEL)
     assert {m for m in GRAPH["rag.ledger.model"] if _inside(m, "rag.ledger")} <= {"rag.ledger"}
+
+
+def test_access_is_a_leaf_beside_the_kernel() -> None:
+    """rag.access (accounts, labels, the audit trail) needs only the kernel; clients use its types
+    (rag.access.model) and reach the rest through the service; the index knows only which documents
+    a read may see (index.visibility), not why."""
+    for name, imports in GRAPH.items():
+        if _inside(name, "rag.access"):
+            outside = {m for m in imports if not _inside(m, "rag.access")}
+            assert outside <= KERNEL, (name, outside - KERNEL)
+        if any(_inside(name, p) for p in ("api", "ui", "eval")):
+            parts = {
+                m for m in imports if _inside(m, "rag.access") and m not in ("rag.access", "rag.access.model")
+            }
+            assert parts == set(), (name, parts)
+        if _inside(name, "index") or _inside(name, "rag.ask") or _inside(name, "rag.draft"):
+            assert not {m for m in imports if _inside(m, "rag.access")}, name
+    assert GRAPH["index.visibility"] == set()

@@ -10,6 +10,7 @@ from typing import Any
 
 import gradio as gr
 
+from rag.access.model import Role
 from rag.service import DafuService
 from ui import render
 from ui.common import VIEWER_HINT, ServiceGetter, message_for, need
@@ -28,7 +29,13 @@ element.addEventListener('click', (event) => {
 
 
 def upload_files(
-    svc: DafuService, paths: list[str], progress: gr.Progress, *, read: Reader, replace: bool = False
+    svc: DafuService,
+    paths: list[str],
+    progress: gr.Progress,
+    *,
+    read: Reader,
+    replace: bool = False,
+    label: str | None = None,
 ) -> tuple[list[str], list[str], bool]:
     """Index each file on its own, so one bad file neither stops nor undoes the others.
 
@@ -49,7 +56,7 @@ def upload_files(
             failed_any = True
             continue
         try:
-            doc_id, status = svc.upload(name, data, replace=replace)
+            doc_id, status = svc.upload(name, data, replace=replace, label=label or None)
         except Exception as exc:
             failed.append(path)
             lines.append(f"❌ 未能收录 {name}：{message_for(exc)}")
@@ -71,11 +78,13 @@ class LettersTab:
     listing: gr.HTML
     selected: gr.State
     refresh: Callable[[str], str]  # the list's HTML, with the given doc_id highlighted
+    role_outputs: list[Any]  # what only editors and admins see, and the labels they may give
+    for_role: Callable[[DafuService | None], tuple[Any, ...]]
 
 
 def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
     with gr.Tab("文档", id="letters") as tab:
-        with gr.Accordion("上传答复函", open=True):
+        with gr.Accordion("上传答复函", open=True, visible=False) as upload_box:
             files = gr.File(
                 label="选择文件（.txt、.md、.docx、.doc、.wps、.pdf、.ofd、扫描图片，可多选）",
                 file_count="multiple",
@@ -87,14 +96,19 @@ def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
                 label="替换同名文档（已收录同一编号的文档时，用新文件替换它）",
                 elem_id="letters-replace",
             )
+            label = gr.Dropdown(
+                [], label="访问标签（公开：所有人可见；组名：仅该组成员可见）", elem_id="letters-label"
+            )
             upload = gr.Button("上传并索引", variant="primary", elem_id="letters-upload")
             status = gr.HTML("", elem_id="letters-status")
         gr.Markdown("**已收录的答复函**：点击一行查看原文，或选中后删除。")
         listing = gr.HTML("", elem_id="letters-list", js_on_load=CLICK_ROW_JS)
         selected = gr.State("")
         confirming = gr.State("")  # the doc_id whose deletion the user was asked to confirm
-        with gr.Row():
+        with gr.Row(visible=False) as manage_row:
             chosen = gr.Textbox(label="已选文档", interactive=False, scale=4, elem_id="letters-chosen")
+            new_label = gr.Dropdown([], label="改为访问标签", scale=2, elem_id="letters-new-label")
+            relabel = gr.Button("修改标签", scale=1, min_width=100, elem_id="letters-relabel")
             delete = gr.Button("删除所选", variant="stop", scale=1, min_width=110, elem_id="letters-delete")
         with gr.Row(visible=False, elem_id="letters-confirm") as confirm_row:
             confirm_text = gr.Markdown()
@@ -102,6 +116,28 @@ def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
             cancel = gr.Button("取消", min_width=90, elem_id="letters-confirm-no")
         delete_note = gr.HTML("", elem_id="letters-delete-status")
         letter = gr.HTML(VIEWER_HINT, elem_id="letters-viewer", elem_classes=["dafu-viewer"], max_height=560)
+
+    def for_role(svc: DafuService | None) -> tuple[Any, ...]:
+        editor = svc is not None and svc.who.role.allows(Role.EDITOR)
+        labels = svc.labels() if editor and svc is not None else []
+        default = svc.accounts.default_label if svc is not None else None
+        chosen_label = default if default in labels else (labels[0] if labels else None)
+        return (
+            gr.Accordion(visible=editor),
+            gr.Row(visible=editor),
+            gr.Dropdown(choices=labels, value=chosen_label),
+            gr.Dropdown(choices=labels, value=None),
+        )
+
+    def change_label(doc_id: str, new: str | None, current: str) -> tuple[str, str]:
+        if not doc_id or not new:
+            return render.notice("请先在列表中点击一个文档，再选择新的访问标签。", "warn"), refresh(current)
+        try:
+            doc = need(get_service).set_label(doc_id, new)
+            note = render.notice(f"已把 {doc_id} 的访问标签改为“{doc.label}”。", "info")
+        except Exception as exc:
+            note = render.notice(message_for(exc))
+        return note, refresh(current)
 
     def refresh(current: str) -> str:
         try:
@@ -139,6 +175,7 @@ def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
     def do_upload(
         paths: list[str] | None,
         swap: bool,
+        access: str | None,
         current: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008
     ) -> tuple:
@@ -148,7 +185,7 @@ def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
             paths = [paths]
         try:
             lines, failed, any_failed = upload_files(
-                need(get_service), paths, progress, read=read, replace=bool(swap)
+                need(get_service), paths, progress, read=read, replace=bool(swap), label=access
             )
         except Exception as exc:
             return render.notice(message_for(exc)), refresh(current), None
@@ -163,5 +200,6 @@ def build_letters_tab(get_service: ServiceGetter, read: Reader) -> LettersTab:
         [selected, chosen, confirming],
         [selected, chosen, delete_note, listing, confirm_row, letter, confirming],
     )
-    upload.click(do_upload, [files, replace, selected], [status, listing, files])
-    return LettersTab(tab, listing, selected, refresh)
+    upload.click(do_upload, [files, replace, label, selected], [status, listing, files])
+    relabel.click(change_label, [selected, new_label, selected], [delete_note, listing])
+    return LettersTab(tab, listing, selected, refresh, [upload_box, manage_row, label, new_label], for_role)

@@ -225,7 +225,8 @@ def documents_html(infos: list[DocumentInfo], selected: str | None = None) -> st
             "还没有收录任何文档。请在下方上传答复函（.txt、.md、.docx、.doc、.wps、.pdf、.ofd 或扫描图片）。",
             "info",
         )
-    head = "".join(f"<th>{h}</th>" for h in ("文号", "类别", "提出人", "日期", "标题", "段数"))
+    columns = ("文号", "类别", "提出人", "日期", "标题", "段数", "标签")
+    head = "".join(f"<th>{h}</th>" for h in columns)
     rows = []
     for info in infos:
         m = info.meta
@@ -236,11 +237,9 @@ def documents_html(infos: list[DocumentInfo], selected: str | None = None) -> st
             m.date or "—",
             m.title or info.source,
             str(info.chunks),
+            info.label or "—",
         ]
-        tds = "".join(
-            f'<td data-label="{h}">{escape(v)}</td>'
-            for h, v in zip(("文号", "类别", "提出人", "日期", "标题", "段数"), cells, strict=True)
-        )
+        tds = "".join(f'<td data-label="{h}">{escape(v)}</td>' for h, v in zip(columns, cells, strict=True))
         css = ' class="dafu-selected"' if info.doc_id == selected else ""
         rows.append(f'<tr data-doc="{escape(info.doc_id)}"{css} title="点击查看">{tds}</tr>')
     return f'<table class="dafu-docs"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

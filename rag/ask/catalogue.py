@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from index.store import ChromaStore
+from index.visibility import unrestricted, visible
 from rag.types import LetterMeta
 
 
@@ -19,10 +20,11 @@ class Catalogue:
         self._cached: tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]] = (None, [], {})
 
     def __call__(self) -> list[tuple[str, LetterMeta]]:
-        return self._current()[1]
+        """The letters the current read may see (``index.visibility``); the cache holds them all."""
+        return [(doc_id, meta) for doc_id, meta in self._current()[1] if visible(doc_id)]
 
     def meta(self, doc_id: str) -> LetterMeta | None:
-        return self._current()[2].get(doc_id)
+        return self._current()[2].get(doc_id) if visible(doc_id) else None
 
     def issuer(self, doc_id: str) -> str:
         meta = self.meta(doc_id)
@@ -48,7 +50,9 @@ class Catalogue:
     def _current(self) -> tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]]:
         version = self.version()
         if self._cached[0] != version:
-            letters = [(i.doc_id, i.meta) for i in self.store.list_documents() if is_letter(i.meta)]
+            with unrestricted():
+                infos = self.store.list_documents()
+            letters = [(i.doc_id, i.meta) for i in infos if is_letter(i.meta)]
             self._cached = (version, letters, dict(letters))
         return self._cached
 

@@ -11,8 +11,25 @@ from rag.cli.feedback import feedback
 from rag.cli.letters import docs, ingest, rm, show
 from rag.cli.llm import llm
 from rag.cli.serve import serve
+from rag.cli.users import audit, label, users
 
-for command in (ingest, docs, show, rm, search, ask, serve, draft, llm, feedback, commitments, eval_cmd):
+for command in (
+    ingest,
+    docs,
+    show,
+    rm,
+    label,
+    search,
+    ask,
+    serve,
+    draft,
+    llm,
+    feedback,
+    commitments,
+    eval_cmd,
+    users,
+    audit,
+):
     cli.add_command(command)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from index.ingest import IngestReport
+from rag.access.model import Principal, Role
 from rag.errors import DafuError
 from rag.service import DafuService, build_service
 from rag.settings import Settings, get_settings
@@ -40,12 +42,24 @@ def cli(verbose: bool) -> None:
     )
 
 
+def cli_principal() -> Principal:
+    """The command line is run by the operator of this machine (who can read the data dir anyway)."""
+    try:
+        who = getpass.getuser()
+    except Exception:  # no user name in this environment
+        who = "?"
+    return Principal(name=f"cli:{who}", role=Role.ADMIN, via="cli")
+
+
 def service(settings: Settings | None = None) -> DafuService:
+    """The service acting for the operator of the command line (sees all; recorded in the audit trail)."""
     with console.status("加载模型和索引…"):
-        return build_service(settings or get_settings())
+        return build_service(settings or get_settings()).acting_as(cli_principal())
 
 
-def ingest_with_progress(svc: DafuService, paths: list[Path], *, replace: bool = False) -> IngestReport:
+def ingest_with_progress(
+    svc: DafuService, paths: list[Path], *, replace: bool = False, label: str | None = None
+) -> IngestReport:
     with Progress(
         TextColumn("[bold]索引"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), console=console, transient=False,
@@ -55,7 +69,7 @@ def ingest_with_progress(svc: DafuService, paths: list[Path], *, replace: bool =
         def progress(name: str, done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=name)
 
-        return svc.ingest(paths, progress, replace=replace)
+        return svc.ingest(paths, progress, replace=replace, label=label)
 
 
 def top_k_option(help: str = "Passages to use (default: DAFU_TOP_K).") -> Callable[[Any], Any]:

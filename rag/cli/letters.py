@@ -19,14 +19,17 @@ from rag.cli import app
     is_flag=True,
     help="Replace letters indexed from another file under the same id (e.g. a.txt by a.docx).",
 )
-def ingest(paths: tuple[Path, ...], replace: bool) -> None:
+@click.option(
+    "--label", default=None, help="Access label of the files ingested (公开, or a group such as 内部)."
+)
+def ingest(paths: tuple[Path, ...], replace: bool, label: str | None) -> None:
     """Index letter files or folders (.txt .md .docx .doc .wps .pdf .ofd, scanned
     images). A file indexed before under the same name
     is updated when it changed; another file that maps to an indexed letter's id needs --replace."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.ClickException(f"路径不存在：{', '.join(missing)}")
-    report = app.ingest_with_progress(app.service(), list(paths), replace=replace)
+    report = app.ingest_with_progress(app.service(), list(paths), replace=replace, label=label)
     app.console.print(
         f"新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}，失败 {len(report.failed)}"
     )
@@ -45,15 +48,15 @@ def docs(as_json: bool) -> None:
         click.echo(json.dumps([i.model_dump() for i in infos], ensure_ascii=False, indent=2))
         return
     table = Table()
-    for name in ("ID", "文号", "类别", "提出人", "日期", "标题", "段数"):
+    for name in ("ID", "文号", "类别", "提出人", "日期", "标题", "段数", "标签"):
         # Fold rather than truncate: a 文号 cut in half is useless.
         table.add_column(name, overflow="fold")
     for info in infos:
         m = info.meta
         table.add_row(info.doc_id, m.doc_number or "—", m.kind or "—", m.proposer or "—", m.date or "—",
-                      m.title or info.source, str(info.chunks))  # fmt: skip
+                      m.title or info.source, str(info.chunks), info.label)  # fmt: skip
         for article in m.articles:
-            table.add_row("", "", "文章", article.author, "", f"  《{article.title}》", "")
+            table.add_row("", "", "文章", article.author, "", f"  《{article.title}》", "", "")
     app.console.print(table)
 
 

@@ -3,6 +3,12 @@ follow-through and the figures that changed, recomputed once per committed state
 
 Follow-through depends on every later letter, so it is not stored per letter: it is computed when the
 committed versions change and kept in memory until they change again.
+
+A read restricted to some letters (``index.visibility``: a reader outside a letter's access label) gets
+the ledger of those letters only — their commitments, statuses and evidence from them alone, figures
+compared among them — so a letter it may not see leaves no trace, not even in a status. One view is
+kept per committed state and restriction (few: one per combination of groups); the sentence vectors
+are shared, so a restricted view costs no new embedding.
 """
 
 from __future__ import annotations
@@ -16,10 +22,13 @@ from dataclasses import dataclass
 from index.ledger import CommitmentStore
 from index.store import ChromaStore
 from index.tokenize import tokenize
+from index.visibility import restriction, unrestricted
 from rag.ledger.figures import FigureWeights, figure_changes
 from rag.ledger.followthrough import FollowThrough
 from rag.ledger.model import Entry, FigureChange, LedgerFilters
 from rag.types import Commitment, Document
+
+_VIEWS = 16  # restricted views kept per committed state
 
 
 @dataclass(frozen=True)
@@ -46,25 +55,40 @@ class Ledger:
         self.store = store
         self.follow = follow
         self.figures = figures
-        self._view = View("", (), (), {})
+        # Every letter and commitment of one committed state, then the views computed from them.
+        self._letters: tuple[str, dict[str, Document], list[Commitment]] = ("", {}, [])
+        self._views: dict[frozenset[str] | None, View] = {}
         self._lock = threading.Lock()
 
     def view(self) -> View:
-        """The ledger of the committed state the ledger store was last synced to. Only writers sync it
-        (``IndexGuard``, holding the write lock): a reader pinned to an older state must not rewrite it."""
+        """The ledger of the committed state the ledger store was last synced to, over the letters the
+        current read may see. Only writers sync it (``IndexGuard``, holding the write lock): a reader
+        pinned to an older state must not rewrite it."""
         fingerprint = self.commitments.fingerprint
-        if fingerprint == self._view.fingerprint:
-            return self._view
+        allowed = restriction()
+        view = self._views.get(allowed)
+        if view is not None and view.fingerprint == fingerprint:
+            return view
         with self._lock:
-            if fingerprint == self._view.fingerprint:
-                return self._view
-            documents = {d: doc for d in self.store.versions() if (doc := self.store.get_document(d))}
-            found = [c for c in self.commitments.commitments() if c.doc_id in documents]
+            view = self._views.get(allowed)
+            if view is not None and view.fingerprint == fingerprint:
+                return view
+            if self._letters[0] != fingerprint:
+                with unrestricted():  # shared by every caller; each view narrows it below
+                    documents = {d: doc for d in self.store.versions() if (doc := self.store.get_document(d))}
+                self._letters = (fingerprint, documents, self.commitments.commitments())
+                self._views = {}
+            _, every, commitments = self._letters
+            documents = every if allowed is None else {d: doc for d, doc in every.items() if d in allowed}
+            found = [c for c in commitments if c.doc_id in documents]
             ordered = sorted(documents.values(), key=lambda d: d.doc_id)
             entries = self.follow.entries(found, ordered)
             changes = figure_changes(ordered, self.figures)
-            self._view = View(fingerprint, tuple(entries), tuple(changes), documents)
-            return self._view
+            view = View(fingerprint, tuple(entries), tuple(changes), documents)
+            if len(self._views) >= _VIEWS:
+                self._views.pop(next(iter(self._views)))
+            self._views[allowed] = view
+            return view
 
     def entries(self, filters: LedgerFilters | None = None) -> list[Entry]:
         filters = filters or LedgerFilters()

@@ -1,0 +1,1 @@
+"""Accounts, roles, access labels and the audit trail (see docs/security.md)."""
