@@ -35,7 +35,8 @@ EDITOR = Principal(name="editor", role=Role.EDITOR, groups=frozenset({"办公室
 ADMIN = Principal(name="admin", role=Role.ADMIN, key_id="ka", via="api")
 PROPOSAL = (
     "关于加快老旧燃气管道改造的提案\n提案人：王明委员\n"
-    "城区地下管网老化，燃气管道存在安全隐患。建议：一、加大改造资金投入；二、建立管网在线监测平台。"
+    "城区地下管网老化，部分燃气管道存在安全隐患，改造资金不足，监测手段落后。\n为此，建议：\n"
+    "一、加大老旧燃气管道改造资金投入，明确改造计划。\n二、建立地下管网在线监测平台，对高风险管段实时监测。\n"
 )
 
 
@@ -230,7 +231,12 @@ def test_no_response_contains_text_or_ids_of_a_letter_its_user_may_not_see(secur
     texts = {d.doc_id: admin.document(d.doc_id).text for d in admin.documents()}
     numbers = [admin.document(d).meta.doc_number for d in texts]
     sentences = sorted(
-        {s for t in texts.values() for s in t.replace("！", "。").split("。") if 8 <= len(s) <= 60}
+        {
+            s.strip()
+            for t in texts.values()
+            for s in t.replace("！", "。").split("。")
+            if 8 <= len(s.strip()) <= 60
+        }
     )
     made_up = ["供水价格调整情况如何？", "人才引进有哪些政策？", "明年的工作安排是什么？", "答复"]
     alphabet = sorted({ch for t in texts.values() for ch in t if not ch.isspace()})
@@ -278,7 +284,7 @@ def test_no_response_contains_text_or_ids_of_a_letter_its_user_may_not_see(secur
                 }
                 assert not ids & hidden, (who, query, ids & hidden)
                 for text in strings:
-                    text = text.replace(query, "")
+                    text = text.replace(query.strip(), "")  # the question echoed back
                     leaked = [text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1)
                               if text[i : i + SHINGLE] in secret]  # fmt: skip
                     assert not leaked, (who, sorted(hidden), query, leaked[:3])
