@@ -91,25 +91,25 @@ def test_a_reader_sees_no_trace_of_the_internal_letter_on_any_page(context, acco
     leaks = [t for t in traces_in(page.content()) if t not in question]
     assert not leaks, leaks
 
-    page.click("button[role=tab]:has-text('检索')")
+    page.get_by_role("tab", name="检索").click()
     page.fill("#search-query textarea", "燃气管道改造专项资金")
     page.click("#search-submit")
     page.wait_for_timeout(3000)
     assert not [t for t in traces_in(page.content()) if t not in "燃气管道改造专项资金"]
 
-    page.click("button[role=tab]:has-text('文档')")
+    page.get_by_role("tab", name="文档").click()
     page.wait_for_selector("#letters-list table")
     assert not traces_in(page.inner_text("#letters-list"))
     assert not page.is_visible("#letters-upload")  # readers neither upload nor delete
     assert not page.is_visible("#letters-delete")
-    assert not page.locator("button[role=tab]:has-text('用户与审计')").is_visible()
+    assert not page.get_by_role("tab", name="用户与审计").is_visible()
 
 
 def test_the_insider_sees_the_letter_and_its_label(context, accounts_server) -> None:  # type: ignore[no-untyped-def]
     page = _login(context, accounts_server, "insider")
     shown = _ask(page, INTERNAL_QUESTIONS[0])
     assert "2.75亿元" in shown.inner_text()
-    page.click("button[role=tab]:has-text('文档')")
+    page.get_by_role("tab", name="文档").click()
     page.wait_for_selector(f'#letters-list tr[data-doc="{INTERNAL_ID}"]')
     assert "内部" in page.inner_text(f'#letters-list tr[data-doc="{INTERNAL_ID}"]')
 
@@ -119,13 +119,13 @@ def test_the_admin_lists_users_and_the_audit_trail(context, accounts_server) -> 
     with accounts_server.client("reader") as reader:
         assert reader.post("/v1/ask", json={"question": question}).status_code == 200
     page = _login(context, accounts_server, "admin")
-    page.click("button[role=tab]:has-text('用户与审计')")
+    page.get_by_role("tab", name="用户与审计").click()
     page.wait_for_selector("#admin-users-table")
     users = page.inner_text("#admin-users-table")
     assert all(name in users for name in ("admin", "editor", "insider", "reader"))
 
-    page.fill("#audit-user input", "reader")
-    page.fill("#audit-text input", "界面审计")
+    page.fill("#audit-user :is(input, textarea)", "reader")
+    page.fill("#audit-text :is(input, textarea)", "界面审计")
     page.click("#audit-search")
     page.wait_for_selector("#admin-audit-table")
     row = page.inner_text("#admin-audit-table")
@@ -137,8 +137,8 @@ def test_the_admin_lists_users_and_the_audit_trail(context, accounts_server) -> 
     assert question in csv and csv.startswith("seq,time,user")
 
     # Adding a user shows the key once; the new user can then sign in with it.
-    page.click("button:has-text('添加用户')")
-    page.fill("#admin-name input", "newcomer")
+    page.get_by_text("添加用户", exact=True).click()
+    page.fill("#admin-name :is(input, textarea)", "newcomer")
     page.click("#admin-add")
     key = page.wait_for_selector("#admin-new-key").inner_text().strip()
     assert key.startswith("dafu_")
@@ -150,12 +150,12 @@ def test_an_editor_uploads_with_a_label_in_the_page(context, accounts_server, tm
     from tests.factories import LETTERS
 
     page = _login(context, accounts_server, "editor")
-    page.click("button[role=tab]:has-text('文档')")
+    page.get_by_role("tab", name="文档").click()
     page.wait_for_selector("#letters-upload")
     source = tmp_path / "ui_internal_copy.txt"
     source.write_bytes((LETTERS / "004_ab8fdf3d456bcddf.txt").read_bytes())
     page.set_input_files("#letters-files input[type=file]", str(source))
-    page.click("#letters-label input")
+    page.click("#letters-label :is(input, textarea)")
     page.click("li[role=option]:has-text('内部')")
     page.click("#letters-upload")
     page.wait_for_selector("#letters-status :text('已收录')")
