@@ -135,7 +135,7 @@ class DafuService:
         """The user a key belongs to (this machine's user in local mode), within the key's rate limit.
         A refused key is recorded in the audit trail."""
         try:
-            who = self.accounts.by_key(key, via)
+            who = self.accounts.by_key(key, via, legacy_key=self.settings.api_key or "")
         except Exception as exc:
             if key:
                 prefix = key.strip()[:17]

@@ -138,10 +138,12 @@ class Accounts:
         return self.user(user.name)
 
     # -- who is calling ----------------------------------------------------------------------------
-    def by_key(self, key: str | None, via: str = "api") -> Principal:
-        """The user a key belongs to (raises ``NotAuthorized``); in local mode, this machine's user."""
+    def by_key(self, key: str | None, via: str = "api", *, legacy_key: str | None = None) -> Principal:
+        """The user a key belongs to (raises ``NotAuthorized``); in local mode, this machine's user
+        (who must send ``legacy_key`` — DAFU_API_KEY — when one is set)."""
         if self.local_mode():
-            if self.legacy_key and not hmac.compare_digest((key or "").encode(), self.legacy_key.encode()):
+            legacy = legacy_key if legacy_key is not None else self.legacy_key
+            if legacy and not hmac.compare_digest((key or "").encode(), legacy.encode()):
                 raise NotAuthorized(LEGACY_KEY)
             return LOCAL
         if not key:

@@ -88,7 +88,7 @@ def test_upload_handler_reads_no_server_path(page: Page, writable_service: DafuS
             "../../etc/hostname",
             str(link),
         ):
-            output = page.send("do_upload", [[file_data(path)], False, ""])
+            output = page.send("do_upload", [[file_data(path)], False, "公开", ""])
             shown = json.dumps(output, ensure_ascii=False)
             assert "4321" not in shown and "root:" not in shown
             assert NOT_UPLOADED in shown, (path, output)
@@ -110,16 +110,16 @@ def test_a_file_uploaded_through_gradio_is_indexed(page: Page, writable_service:
     uploaded = page.client.post("/ui/gradio_api/upload", files=[("files", ("新来函.txt", SECRET.encode()))])
     (path,) = uploaded.json()
     assert not path.startswith("/")
-    status, _listing, _files = page.call("do_upload", [[file_data(path, "新来函.txt")], False, ""])
+    status, _listing, _files = page.call("do_upload", [[file_data(path, "新来函.txt")], False, "公开", ""])
     assert "已收录" in status, status
     assert "新来函" in {d.doc_id for d in writable_service.documents()}
     # The same name again, other content: refused unless "替换同名文档" is ticked.
     changed = page.client.post(
         "/ui/gradio_api/upload", files=[("files", ("新来函.txt", SECRET.replace("4321", "5678").encode()))]
     ).json()[0]
-    status, _listing, _files = page.call("do_upload", [[file_data(changed, "新来函.txt")], False, ""])
+    status, _listing, _files = page.call("do_upload", [[file_data(changed, "新来函.txt")], False, "公开", ""])
     assert "替换同名文档" in status and "5678" not in writable_service.document("新来函").text
-    status, _listing, _files = page.call("do_upload", [[file_data(changed, "新来函.txt")], True, ""])
+    status, _listing, _files = page.call("do_upload", [[file_data(changed, "新来函.txt")], True, "公开", ""])
     assert "已更新" in status and "5678" in writable_service.document("新来函").text
 
 
