@@ -223,7 +223,9 @@ class DafuService:
                 return iter([from_ledger.answer, from_ledger])
             parsed = self.parser.parse(question)
             hits = retriever.retrieve(parsed, top_k or self.settings.top_k, filters)
-        return self.policy.stream(parsed, hits, mode)
+            # Inside the read: an extractive answer is written here, from the letters the caller may see
+            # (an LLM's stream reads only these hits).
+            return self.policy.stream(parsed, hits, mode)
 
     def _from_ledger(self, question: str, filters: Filters | None) -> Answer | None:
         """A question about what was promised and whether it was done, answered from the ledger; None

@@ -570,3 +570,23 @@ INTERNAL_TRACES = (
 def traces_in(text: str, traces: Sequence[str] = INTERNAL_TRACES) -> list[str]:
     """The traces of a hidden letter found in ``text`` (a response body)."""
     return [t for t in traces if t in text]
+
+
+# A later letter, also labelled 内部, that reports on a public letter's promise (争创省激光智能装备技术创新中心)
+# and states a figure a public letter states otherwise (引进注册企业216家): the ledger would use it as
+# evidence and as a changed figure for anyone allowed to see it.
+REPORT_NAME = "neibu_chuangxin_pingtai.txt"
+REPORT_ID = "neibu_chuangxin_pingtai"
+REPORT_LETTER = """关于推进科技创新平台建设的建议的答复
+科建复〔2026〕7号
+尊敬的周岚代表：
+您提出的《关于推进科技创新平台建设的建议》（第0007号）收悉，现答复如下：
+一、关于创新平台建设
+省激光智能装备技术创新中心已成功创建，并于2025年正式投入运行。
+二、关于中国眼谷
+中国眼谷目前已获批国家级平台6个，引进注册企业248家。
+感谢您对科技工作的关心和支持！
+科学技术局
+2026年3月2日
+"""
+REPORT_TRACES = (REPORT_ID, "科建复〔2026〕7号", "周岚", "正式投入运行", "248家", "成功创建")

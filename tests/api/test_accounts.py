@@ -200,3 +200,17 @@ def test_serving_beyond_loopback_without_an_admin_is_refused(tmp_path: Path) -> 
     assert again.returncode != 0 and "还没有管理员账号" in again.stderr
     listed = run_cli("users", "list", env=env)
     assert "someone" in listed.stdout and sys.executable  # the CLI lists without loading any model
+
+
+def test_the_commitments_ledger_shows_a_reader_no_hidden_letter(accounts_server: AccountsServer) -> None:
+    with accounts_server.client("insider") as insider:
+        mine = insider.get("/v1/commitments").json()["commitments"]
+    assert INTERNAL_ID in {e["commitment"]["doc_id"] for e in mine}
+    with accounts_server.client("reader") as reader:
+        everything = reader.get("/v1/commitments")
+        assert everything.status_code == 200 and everything.json()["commitments"]
+        assert not traces_in(everything.text)
+        named = reader.get("/v1/commitments", params={"doc_id": INTERNAL_ID})
+        assert named.status_code == 200 and named.json() == {"commitments": [], "changed_figures": []}
+        asked = reader.post("/v1/ask", json={"question": "管网运行监测平台的承诺落实了吗？"})
+        assert asked.status_code == 200 and not _leaks("管网运行监测平台的承诺落实了吗？", asked.text)

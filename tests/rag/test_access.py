@@ -19,13 +19,19 @@ from hypothesis import strategies as st
 from rag.access.model import AuditQuery, Principal, Role
 from rag.draft.docx import write_docx
 from rag.errors import ConversationNotFound, DafuError, DocumentNotFound, Forbidden
+from rag.ledger.model import LedgerFilters
 from rag.service import WITHHELD, DafuService
 from tests.factories import (
     INTERNAL_ID,
     INTERNAL_LETTER,
     INTERNAL_NAME,
     INTERNAL_QUESTIONS,
+    INTERNAL_TRACES,
     LETTERS,
+    REPORT_ID,
+    REPORT_LETTER,
+    REPORT_NAME,
+    REPORT_TRACES,
     traces_in,
 )
 
@@ -292,3 +298,82 @@ def test_no_response_contains_text_or_ids_of_a_letter_its_user_may_not_see(secur
 
     check()
     assert len(checked) >= 15
+
+
+LEDGER_QUESTIONS = (
+    "管网运行监测平台的承诺落实了吗？",
+    "争创省激光智能装备技术创新中心的承诺做了吗？",
+    "去年答应要做的事情做了吗？",
+)
+
+
+def _ledger_json(service: DafuService, **filters: str) -> str:
+    entries = service.commitments(LedgerFilters(**filters))
+    changes = service.figure_changes(filters.get("doc_id"))
+    return json.dumps(
+        [e.model_dump(mode="json") for e in entries] + [c.model_dump(mode="json") for c in changes],
+        ensure_ascii=False,
+    )
+
+
+def test_the_commitments_ledger_is_the_ledger_of_the_letters_a_reader_may_see(
+    writable_service: DafuService,
+) -> None:
+    """A hidden letter's own promises, its reports on public promises (evidence, status) and its figures
+    are in no ledger row, answer or draft of a reader outside its group: the reader's ledger is exactly
+    the ledger before the hidden letters were added. The insider's ledger has all three."""
+    reader = writable_service.acting_as(READER)
+    before = (reader.commitments(), reader.figure_changes())
+    assert before[0] and before[1]
+    for name, letter in ((INTERNAL_NAME, INTERNAL_LETTER), (REPORT_NAME, REPORT_LETTER)):
+        writable_service.upload(name, letter.encode(), label="内部")
+
+    insider = writable_service.acting_as(INSIDER)
+    entries = insider.commitments()
+    assert INTERNAL_ID in {e.commitment.doc_id for e in entries}
+    assert REPORT_ID in {c.doc_id for e in entries for c in e.evidence}
+    changes = insider.figure_changes()
+    assert REPORT_ID in {c.doc_id for ch in changes for c in (ch.earlier, ch.later)}
+    assert (entries, changes) != before
+
+    assert (reader.commitments(), reader.figure_changes()) == before
+    traces = (*INTERNAL_TRACES, *REPORT_TRACES)
+    assert not traces_in(_ledger_json(reader), traces)
+    for hidden in (INTERNAL_ID, REPORT_ID):
+        assert reader.commitments(LedgerFilters(doc_id=hidden)) == []
+        assert reader.figure_changes(hidden) == []
+    assert reader.commitments(LedgerFilters(doc_number="建复〔2024〕815号")) == []
+
+    for question in LEDGER_QUESTIONS:
+        answer = reader.ask(question)
+        assert not [t for t in traces_in(answer.model_dump_json(), traces) if t not in question], question
+        streamed = list(reader.ask_stream(question))
+        assert not [t for t in traces_in(streamed[-1].model_dump_json(), traces) if t not in question]
+    told = insider.ask(LEDGER_QUESTIONS[1])
+    assert told.found and REPORT_ID in {c.doc_id for c in told.citations}
+
+    draft = reader.draft(PROPOSAL)
+    assert not {e.commitment.doc_id for e in draft.commitments} & {INTERNAL_ID, REPORT_ID}
+    assert not [t for t in traces_in(draft.model_dump_json(), traces) if t not in PROPOSAL]
+    assert INTERNAL_ID in {e.commitment.doc_id for e in insider.draft(PROPOSAL).commitments}
+
+
+@pytest.mark.parametrize(
+    "question", ["2024年答复了哪些提案？", "林慧委员提过哪些提案？", "建复〔2024〕815号主要讲了什么？"]
+)
+def test_listing_and_summary_answers_name_no_hidden_letter(secured: DafuService, question: str) -> None:
+    """Catalogue questions ("which letters…") and summaries of a named letter read the letters the
+    caller may see, in ``ask``, its stream and ``chat`` alike."""
+    reader = secured.acting_as(READER)
+    *_, streamed = reader.ask_stream(question)
+    for body in (
+        reader.ask(question).model_dump_json(),
+        streamed.model_dump_json(),
+        reader.chat(question).model_dump_json(),
+    ):
+        assert not _visible_text(question, body), body
+
+
+def test_the_insider_s_listing_names_the_internal_letter(secured: DafuService) -> None:
+    answer = secured.acting_as(INSIDER).ask("2024年答复了哪些提案？")
+    assert INTERNAL_ID in {c.doc_id for c in answer.citations}
