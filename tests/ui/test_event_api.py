@@ -31,6 +31,10 @@ class Page:
         config = client.get("/ui/config").json()
         self.fns = {d["api_name"]: d for d in config["dependencies"]}
 
+    def open(self) -> None:
+        """What a browser does first: the page's load event (it sets, e.g., the labels this user may give)."""
+        self.call("on_load", [""])
+
     def call(self, api_name: str, data: list[Any], event_data: Any = None) -> list[Any]:
         output = self.send(api_name, data, event_data)
         assert "data" in output, output
@@ -65,7 +69,9 @@ def file_data(path: str, name: str = "来函.txt") -> dict[str, Any]:
 def page(writable_service: DafuService) -> Iterator[Page]:
     app = create_app(writable_service.settings, service=writable_service)
     with serving(app) as base, httpx.Client(base_url=base, timeout=120, trust_env=False) as client:
-        yield Page(client)
+        page = Page(client)
+        page.open()
+        yield page
 
 
 @pytest.fixture
