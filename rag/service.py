@@ -223,8 +223,8 @@ class DafuService:
                 return iter([from_ledger.answer, from_ledger])
             parsed = self.parser.parse(question)
             hits = retriever.retrieve(parsed, top_k or self.settings.top_k, filters)
-            # Inside the read: an extractive answer is written here, from the letters the caller may see
-            # (an LLM's stream reads only these hits).
+            # Inside the read: the offline answer (which an LLM only phrases) is written here, from the
+            # letters the caller may see; what streams later reads only it and these hits.
             return self.policy.stream(parsed, hits, mode)
 
     def _from_ledger(self, question: str, filters: Filters | None) -> Answer | None:
