@@ -183,9 +183,16 @@ def _init() -> None:
 
 def tokenize(text: str) -> list[str]:
     """Search-mode jieba tokens, lower-cased, punctuation and stopwords removed."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=16384)
+def _tokens(text: str) -> tuple[str, ...]:
+    # The same sentences of the indexed letters are tokenized on every question (candidate windows,
+    # passages); segmentation is most of an answer's time, so results are kept (bounded, per process).
     _init()
-    return [
+    return tuple(
         t
         for t in (w.strip().lower() for w in jieba.cut_for_search(text))
         if t and _KEEP.search(t) and t not in STOPWORDS
-    ]
+    )

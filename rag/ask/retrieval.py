@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from llama_index.core.base.base_retriever import BaseRetriever
@@ -115,12 +116,12 @@ def merge_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
     """Drop a hit whose text is (almost) the same as a better-ranked one: overlapping spans of one
     document, or the same passage repeated in another letter."""
     kept: list[Hit] = []
-    grams: list[set[str]] = []
+    grams: list[frozenset[str]] = []
     for hit in hits:
         g = _trigrams(hit.text)
         duplicate = any(
             (other.doc_id == hit.doc_id and hit.start < other.end and other.start < hit.end)
-            or (g and og and len(g & og) / len(g | og) >= threshold)
+            or (g and og and _jaccard_at_least(g, og, threshold))
             for other, og in zip(kept, grams, strict=True)
         )
         if not duplicate:
@@ -129,9 +130,18 @@ def merge_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
     return kept
 
 
-def _trigrams(text: str) -> set[str]:
+def _jaccard_at_least(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if len(small) < threshold * len(large):  # |a∩b|/|a∪b| ≤ |small|/|large|
+        return False
+    common = len(small & large)
+    return common >= threshold * (len(a) + len(b) - common)
+
+
+@lru_cache(maxsize=16384)
+def _trigrams(text: str) -> frozenset[str]:
     compact = "".join(text.split())
-    return {compact[i : i + 3] for i in range(max(0, len(compact) - 2))}
+    return frozenset(compact[i : i + 3] for i in range(max(0, len(compact) - 2)))
 
 
 class _LlamaIndexAdapter(BaseRetriever):

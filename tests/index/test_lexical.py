@@ -82,3 +82,10 @@ def test_tokenizer_keeps_the_words_and_drops_the_question_noise() -> None:
     assert "2023" in tokens and "生命" in tokens and "健康" in tokens and "？" not in tokens
     assert tokenize("眼谷现在有多少企业了？") == ["眼谷", "企业"]
     assert "联系人" in tokenize("联系人是谁？")  # a word of reply letters in general
+
+
+def test_tokens_are_a_fresh_list_each_time() -> None:
+    """Segmentation is cached per text; a caller changing its list changes nothing for the next."""
+    first = tokenize("生命健康产业总营收")
+    first.append("篡改")
+    assert tokenize("生命健康产业总营收") == first[:-1]

@@ -93,3 +93,33 @@ def test_llama_index_adapter(service: DafuService) -> None:
     assert "1588亿元" in first.node.get_content()
     assert first.node.metadata["doc_number"] == "温科提复〔2024〕126号"
     assert first.node.node_id == service.search(REVENUE_QUERY, 3)[0].chunk_id
+
+
+def test_the_duplicate_test_is_the_jaccard_of_trigrams() -> None:
+    """The fast path (size bound, integer comparison) keeps exactly the hits the plain ratio keeps."""
+    import random
+
+    rng = random.Random(7)
+    alphabet = "生命健康产业总营收眼谷药谷企业人才政策"
+    merged = 0
+    for _ in range(300):
+        base = "".join(rng.choice(alphabet) for _ in range(rng.randint(3, 40)))
+        texts = (
+            [base]
+            + [  # near copies: a few characters changed or added
+                "".join(c if rng.random() > 0.05 else rng.choice(alphabet) for c in base)
+                + base[: rng.randint(0, 3)]
+                for _ in range(5)
+            ]
+        )
+        hits = [make_hit(t, doc_id=str(i), start=0, score=1 - i / 10) for i, t in enumerate(texts)]
+        expected: list[str] = []
+        grams: list[set[str]] = []
+        for t in texts:
+            g = {t[i : i + 3] for i in range(max(0, len(t) - 2))}
+            if not any(g and og and len(g & og) / len(g | og) >= 0.8 for og in grams):
+                expected.append(t)
+                grams.append(g)
+        assert [h.text for h in merge_near_duplicates(hits)] == expected
+        merged += len(texts) - len(expected)
+    assert merged > 100  # the cases do reach the threshold
