@@ -158,8 +158,10 @@ class Runner:
 
 def uncited_claims(answer: Answer) -> list[str]:
     """The numbers, dates and 文号 of an answer's text that none of its citations states (in its quote or
-    its letter's 文号 and title)."""
+    its letter's 文号 and title). How many letters are cited is stated by the citations themselves
+    (a list's "共2件" with two letters cited); a total larger than the letters shown is not."""
     stated = [f"{c.doc_number} {c.title}\n{c.quote}" for c in answer.citations]
+    stated.append(f"{len(cited_letters(answer))}件")
     return unsupported_claims(answer.answer, stated)
 
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from index.tokenize import tokenize
-from rag.ask.particulars import label
+from rag.ask.particulars import date_span, label
 from rag.ask.question import LetterCatalogue, Question, without
 from rag.types import Answer, Citation, Document, Hit, LetterMeta
 from rag.vocabulary import NOT_FOUND, RENDA, ZHENGXIE, person_names
@@ -51,6 +51,7 @@ class CatalogueAnswerer:
             if doc is None:
                 continue
             start, end = header_span(doc)
+            header = len(citations) + 1
             citations.append(
                 Citation(
                     doc_id=doc_id,
@@ -63,16 +64,30 @@ class CatalogueAnswerer:
                     score=1.0,
                 )  # fmt: skip
             )
-            details = "，".join(
-                x for x in (meta.proposer, meta.date or (str(meta.year) if meta.year else "")) if x
-            )
+            details = meta.proposer
+            dated = date_span(doc)
+            if dated:  # shown as the letter prints it, with its own citation
+                _, d_start, d_end = dated
+                citations.append(
+                    Citation(
+                        doc_id=doc_id,
+                        doc_number=meta.doc_number,
+                        title=meta.title,
+                        section="落款",
+                        quote=doc.text[d_start:d_end],
+                        start=d_start,
+                        end=d_end,
+                        score=1.0,
+                    )  # fmt: skip
+                )
+                details = "，".join(x for x in (details, f"{doc.text[d_start:d_end]}[{len(citations)}]") if x)
             topic = (
                 f"《{meta.proposal_title}》"
                 if meta.proposal_title and meta.proposal_title not in label(meta)
                 else ""
             )
-            lines.append(f"{len(citations)}. {label(meta, doc.source)}{topic}" + (f"（{details}）" if details else "")
-                         + f"[{len(citations)}]")  # fmt: skip
+            lines.append(f"{len(lines) + 1}. {label(meta, doc.source)}{topic}" + (f"（{details}）" if details else "")
+                         + f"[{header}]")  # fmt: skip
         if not citations:
             return None
         head = f"共{len(chosen)}件{_describe(question)}的答复函"

@@ -263,6 +263,14 @@ _DATE_IN_LINE = re.compile(
 )
 
 
+def date_span(doc: Document) -> tuple[str, int, int] | None:
+    """Where the letter writes its own date (``meta.date``) as printed, if it does."""
+    if not doc.meta.date:
+        return None
+    spans = _date_spans(doc.text, tuple(int(x) for x in doc.meta.date.split("-")))
+    return spans[0] if spans else None
+
+
 def _date_spans(text: str, wanted: tuple[int, ...]) -> list[tuple[str, int, int]]:
     """Where ``text`` writes the date ``wanted`` (in any printed form): a line that is the date first,
     then the date inside a line (a web page's 成文日期 field)."""

@@ -40,6 +40,13 @@ def test_uncited_claims_are_those_no_citation_states() -> None:
     answer = Answer(answer="据温科提复〔2024〕126号，2023年总营收1588亿元[1]，增长11.3%[1]。", found=True,
                     citations=(quote,))  # fmt: skip
     assert uncited_claims(answer) == ["11.3%"]
+    # A list's count is the letters its citations show, not more.
+    other = Citation(doc_id="e", doc_number="", title="", section="", quote="", start=0, end=0, score=1.0)
+    listed = Answer(answer="共2件答复函：…[1]…[2]", found=True, citations=(quote, other))
+    assert uncited_claims(listed) == []
+    assert uncited_claims(Answer(answer="共12件，列出前2件：…", found=True, citations=(quote, other))) == [
+        "12件"
+    ]
 
 
 def test_eval_llm_needs_an_endpoint(tmp_path: Path) -> None:

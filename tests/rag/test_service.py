@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from index.dates import parse_date
 from rag.errors import DocumentNotFound, InvalidInput, LLMUnavailable
 from rag.service import DafuService
 from rag.types import Filters
@@ -62,7 +63,10 @@ def test_which_proposals_of_a_year_lists_those_letters(service: DafuService) -> 
     for citation in answer.citations:
         meta = service.document(citation.doc_id).meta
         assert meta.year == 2024 and meta.kind == "政协提案"
-        assert citation.quote == meta.doc_number  # cited at the letter's header, not its signature
+        if citation.section == "落款":  # the date shown, cited where the letter prints it
+            assert parse_date(citation.quote) == tuple(int(x) for x in meta.date.split("-"))
+        else:
+            assert citation.quote == meta.doc_number  # cited at the letter's header, not its signature
     expected = {d.doc_id for d in service.documents() if d.meta.year == 2024 and d.meta.kind == "政协提案"}
     assert {c.doc_id for c in answer.citations} == expected
     _cites_exact_slices(service, answer)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from eval.runner import uncited_claims
+from index.dates import parse_date
 from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
 from rag.ask.listing import CatalogueAnswerer
 from rag.ask.particulars import ParticularsAnswerer
@@ -35,9 +37,17 @@ def test_catalogue_questions_list_the_matching_letters(text: str, expected: list
     answer = CatalogueAnswerer(lambda: CATALOGUE, LETTERS.get).answer(make_question(text, CATALOGUE), [])
     assert answer is not None and answer.found
     cited = _cited(answer)
-    assert [doc_id for doc_id, _ in cited] == expected
-    # Each letter is cited at its header, never at a signature line.
-    assert all(quote == LETTERS[doc_id].meta.doc_number for doc_id, quote in cited)
+    headers = [c for c in answer.citations if c.section == "来文"]
+    assert [c.doc_id for c in headers] == expected
+    # Each letter is cited at its header; the date shown is cited where the letter prints it.
+    assert all(c.quote == LETTERS[c.doc_id].meta.doc_number for c in headers)
+    dates = [c for c in answer.citations if c.section == "落款"]
+    assert [c.doc_id for c in dates] == [d for d in expected if LETTERS[d].meta.date]
+    assert all(
+        parse_date(c.quote) == tuple(int(x) for x in LETTERS[c.doc_id].meta.date.split("-")) for c in dates
+    )
+    assert all(c.quote in answer.answer for c in dates) and len(cited) == len(headers) + len(dates)
+    assert uncited_claims(answer) == []
 
 
 def test_a_catalogue_question_with_no_matching_letter_is_refused() -> None:
