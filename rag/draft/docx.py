@@ -23,6 +23,7 @@ from docx.shared import Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
+from rag.draft.markdown import NOTES_HEADING, reference_notes
 from rag.draft.model import Draft
 
 TITLE_FONT = "方正小标宋简体"
@@ -54,8 +55,16 @@ def write_docx(draft: Draft) -> bytes:
     _para(doc, "", indent=False)
     _para(doc, draft.issuer, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False, right=Pt(32))
     _para(doc, draft.date, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False, right=Pt(32))
+    notes = reference_notes(draft)
+    if draft.citations or notes:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     if draft.citations:
         _appendix(doc, draft)
+    if notes:  # for the drafter: what was promised before and what became of it
+        _para(doc, "", indent=False)
+        _para(doc, f"附：{NOTES_HEADING}", font=HEADING_FONT, indent=False)
+        for note in notes:
+            _para(doc, note, size=Pt(12), line=Pt(20))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -133,7 +142,6 @@ def _para(
 
 
 def _appendix(doc: Document, draft: Draft) -> None:
-    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _para(doc, "附：引用来源", font=HEADING_FONT, indent=False)
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"

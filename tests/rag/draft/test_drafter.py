@@ -229,3 +229,13 @@ def test_a_draft_shows_earlier_commitments_and_changed_figures(service: DafuServ
     assert any({c.earlier_value, c.later_value} == {"216家", "203家"} for c in draft.changed_figures)
     assert "此前答复中的承诺及落实情况" in draft.markdown
     assert "目前：" in draft.markdown and "216家" in draft.markdown and "203家" in draft.markdown
+    # The .docx a drafter downloads carries the same notes, after the sources.
+    import docx
+
+    document = docx.Document(io.BytesIO(write_docx(draft)))
+    texts = [p.text for p in document.paragraphs]
+    start = texts.index("附：供起草参考：此前答复中的承诺及落实情况")
+    notes = texts[start + 1 :]
+    assert len(notes) == len(draft.commitments) + len(draft.changed_figures)
+    assert any("目前：" in n for n in notes) and any("216家" in n and "203家" in n for n in notes)
+    assert document.tables  # the sources table comes first, on the appendix page
