@@ -370,6 +370,10 @@ class DafuService:
             if resolution.source_of is not None:
                 answer = source_answer(resolution.source_of)
                 events = iter([answer.answer, answer])
+            elif (
+                from_ledger := self._from_ledger(resolution.text, filters or resolution.filters)
+            ) is not None:
+                events = iter([from_ledger.answer, from_ledger])
             else:
                 hits = self._retriever(retrieval).retrieve(
                     resolution.question, top_k or self.settings.top_k, filters or resolution.filters

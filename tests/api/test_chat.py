@@ -49,6 +49,21 @@ def test_a_follow_up_is_answered_about_the_new_subject(client: TestClient) -> No
     assert stored["turns"][1]["answer"]["answer"] == two["answer"]
 
 
+def test_a_question_about_a_promise_is_answered_from_the_ledger(
+    client: TestClient, chat_service: DafuService
+) -> None:
+    """In a conversation as in a single ask: the promise and what a later letter reported, both cited."""
+    question = "去年答应的三张清单做了吗？"
+    asked = chat_service.ask(question)
+    response = client.post("/v1/chat", json={"question": question})
+    assert response.status_code == 200, response.text
+    turn = response.json()
+    assert turn["found"] and turn["answer"] == asked.answer
+    cited = [(c["doc_number"], c["quote"]) for c in turn["citations"]]
+    assert cited == [(c.doc_number, c.quote) for c in asked.citations] and len(cited) == 2
+    assert all("三张清单" in quote for _, quote in cited)
+
+
 def test_feedback_is_stored_with_the_answer(client: TestClient) -> None:
     turn = client.post("/v1/chat", json={"question": "2023年全市生命健康产业总营收是多少？"}).json()
     response = client.post(
