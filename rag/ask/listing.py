@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable, Sequence
 
 from index.tokenize import tokenize
-from rag.ask.particulars import date_span, label
+from rag.ask.particulars import date_span, label, proposer_span
 from rag.ask.question import LetterCatalogue, Question, without
+from rag.claims import find_claims
 from rag.types import Answer, Citation, Document, Hit, LetterMeta
 from rag.vocabulary import NOT_FOUND, RENDA, ZHENGXIE, person_names
 
@@ -65,6 +66,22 @@ class CatalogueAnswerer:
                 )  # fmt: skip
             )
             details = meta.proposer
+            named = proposer_span(doc) if find_claims(meta.proposer) else None
+            if named:  # "刘志军等5名代表": a figure shown is cited where the letter writes it
+                _, p_start, p_end = named
+                citations.append(
+                    Citation(
+                        doc_id=doc_id,
+                        doc_number=meta.doc_number,
+                        title=meta.title,
+                        section="来文",
+                        quote=doc.text[p_start:p_end],
+                        start=p_start,
+                        end=p_end,
+                        score=1.0,
+                    )  # fmt: skip
+                )
+                details = f"{meta.proposer}[{len(citations)}]"
             dated = date_span(doc)
             if dated:  # shown as the letter prints it, with its own citation
                 _, d_start, d_end = dated

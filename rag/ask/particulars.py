@@ -263,6 +263,12 @@ _DATE_IN_LINE = re.compile(
 )
 
 
+def proposer_span(doc: Document) -> tuple[str, int, int] | None:
+    """Where the letter names its proposer(s) as ``meta.proposer`` writes them, if it does."""
+    spans = _locate(doc, "proposer")
+    return spans[0] if spans else None
+
+
 def date_span(doc: Document) -> tuple[str, int, int] | None:
     """Where the letter writes its own date (``meta.date``) as printed, if it does."""
     if not doc.meta.date:

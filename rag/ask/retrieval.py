@@ -132,10 +132,10 @@ def merge_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
 
 def _jaccard_at_least(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
     small, large = (a, b) if len(a) <= len(b) else (b, a)
-    if len(small) < threshold * len(large):  # |a∩b|/|a∪b| ≤ |small|/|large|
+    if len(small) / len(large) < threshold:  # |a∩b|/|a∪b| ≤ |small|/|large|: no need to intersect
         return False
     common = len(small & large)
-    return common >= threshold * (len(a) + len(b) - common)
+    return common / (len(a) + len(b) - common) >= threshold
 
 
 @lru_cache(maxsize=16384)

@@ -12,7 +12,7 @@ from rag.ask.listing import CatalogueAnswerer
 from rag.ask.particulars import ParticularsAnswerer
 from rag.ask.summary import SummaryAnswerer
 from rag.types import Answer, Document, Hit
-from tests.factories import make_hit, make_question, synthetic_letters
+from tests.factories import SYNTHETIC_LETTERS, make_hit, make_letter, make_question, synthetic_letters
 
 LETTERS = synthetic_letters()
 CATALOGUE = [(d.doc_id, d.meta) for d in LETTERS.values()]
@@ -127,3 +127,19 @@ def test_extractive_answers_quote_the_sentence_with_the_figure(text: str, quote:
 def test_extractive_refuses_another_year_or_an_unmentioned_thing(text: str) -> None:
     answer = _extractive().answer(make_question(text, CATALOGUE), HITS)
     assert not answer.found and answer.support < _extractive().threshold
+
+
+def test_a_figure_in_a_listed_proposer_is_cited_where_the_letter_writes_it() -> None:
+    joint = make_letter(
+        "jyj9", SYNTHETIC_LETTERS["jyj118"].replace("张华代表：", "张华等5名代表：").replace("8号", "9号")
+    )
+    letters = {"jyj9": joint}
+    catalogue = [("jyj9", joint.meta)]
+    answer = CatalogueAnswerer(lambda: catalogue, letters.get).answer(
+        make_question("哪些建议是几名代表联名提的？", catalogue), []
+    )
+    assert answer is not None and answer.found and joint.meta.proposer == "张华等5名代表"
+    assert [c.quote for c in answer.citations] == ["临教建〔2023〕9号", "张华等5名代表", "2023年6月30日"]
+    for c in answer.citations:
+        assert joint.text[c.start : c.end] == c.quote
+    assert "张华等5名代表[2]" in answer.answer and uncited_claims(answer) == []
