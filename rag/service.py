@@ -245,7 +245,9 @@ class DafuService:
                     if isinstance(v, str) and k != "status"
                 }
             )
-        with self._reading():
+        shown = {k: v for k, v in (filters.model_dump() if filters else {}).items() if v not in (None, "")}
+        detail = " ".join(f"{k}={v}" for k, v in shown.items())
+        with self._audited("commitments", detail=detail), self._reading():
             return self._ledger().entries(filters)
 
     def figure_changes(self, doc_id: str | None = None) -> list[FigureChange]:
@@ -684,7 +686,7 @@ class DafuService:
         }
 
 
-_READS = frozenset({"ask", "search", "chat", "draft", "read"})
+_READS = frozenset({"ask", "search", "chat", "draft", "read", "commitments"})
 OPERATOR_OWNER = "operator"
 
 

@@ -17,12 +17,13 @@ from ui.common import ServiceGetter, message_for, need
 
 ALL = "全部"
 ACTIONS = [
-    ALL, "ask", "search", "chat", "draft", "read", "upload", "delete", "label", "ingest", "login",
+    ALL, "ask", "search", "chat", "draft", "read", "commitments", "upload", "delete", "label", "ingest", "login",
     "login_failed", "auth_failed", "logout", "user_add", "user_update", "key_new", "key_revoke",
     "audit_export",
 ]  # fmt: skip
 ACTION_WORDS = {
-    "ask": "提问", "search": "检索", "chat": "对话", "draft": "起草", "read": "查看原文", "upload": "上传",
+    "ask": "提问", "search": "检索", "chat": "对话", "draft": "起草", "read": "查看原文", "commitments": "查看承诺台账",
+    "upload": "上传",
     "delete": "删除", "label": "改标签", "ingest": "批量收录", "login": "登录", "login_failed": "登录失败",
     "auth_failed": "密钥无效", "logout": "退出", "user_add": "添加用户", "user_update": "修改用户",
     "key_new": "发放密钥", "key_revoke": "吊销密钥", "audit_export": "导出审计",

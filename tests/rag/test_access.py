@@ -209,6 +209,12 @@ def test_every_ask_and_write_is_audited_with_user_and_time(secured: DafuService)
         reader.audit()
 
 
+def test_viewing_the_commitments_ledger_is_audited(secured: DafuService) -> None:
+    secured.acting_as(READER).commitments(LedgerFilters(topic="三张清单"))
+    last = secured.acting_as(ADMIN).audit(AuditQuery(user="reader"))[0]
+    assert (last.action, last.outcome, last.detail) == ("commitments", "ok", "topic=三张清单")
+
+
 # -- the invariant, over random users, groups, labels and questions ------------------------------------
 LABELS = ("公开", "内部", "办公室", "财务科")
 SHINGLE = 10
