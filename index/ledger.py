@@ -63,40 +63,32 @@ class CommitmentStore:
         fingerprint = f"{EXTRACTOR_VERSION}:{fingerprint_of(versions)}"
         if fingerprint == self.fingerprint:
             return False
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                held = con.execute("SELECT doc_id, version, extractor FROM letters").fetchall()
-                kept = set()
-                for doc_id, version, extractor in held:
-                    if versions.get(doc_id) == version and extractor == EXTRACTOR_VERSION:
-                        kept.add(doc_id)
-                        continue
-                    con.execute("DELETE FROM commitments WHERE doc_id = ?", (doc_id,))
-                    con.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
-                for doc_id, version in sorted(versions.items()):
-                    if doc_id in kept:
-                        continue
-                    with unrestricted():  # every letter's commitments, whoever's read triggered the sync
-                        doc = store.get_document(doc_id)
-                    if doc is None:  # deleted by another process since the versions were read
-                        continue
-                    found = extract_commitments(doc_id, version, doc.text, doc.meta)
-                    con.execute(
-                        "INSERT INTO letters (doc_id, version, extractor) VALUES (?, ?, ?)",
-                        (doc_id, version, EXTRACTOR_VERSION),
-                    )
-                    con.executemany(
-                        "INSERT INTO commitments (id, doc_id, ordinal, body) VALUES (?, ?, ?, ?)",
-                        [(c.commitment_id, doc_id, i, c.model_dump_json()) for i, c in enumerate(found)],
-                    )
+        with self._connect() as con, sqlite.transaction(con):
+            held = con.execute("SELECT doc_id, version, extractor FROM letters").fetchall()
+            kept = set()
+            for doc_id, version, extractor in held:
+                if versions.get(doc_id) == version and extractor == EXTRACTOR_VERSION:
+                    kept.add(doc_id)
+                    continue
+                con.execute("DELETE FROM commitments WHERE doc_id = ?", (doc_id,))
+                con.execute("DELETE FROM letters WHERE doc_id = ?", (doc_id,))
+            for doc_id, version in sorted(versions.items()):
+                if doc_id in kept:
+                    continue
+                with unrestricted():  # every letter's commitments, whoever's read triggered the sync
+                    doc = store.get_document(doc_id)
+                if doc is None:  # deleted by another process since the versions were read
+                    continue
+                found = extract_commitments(doc_id, version, doc.text, doc.meta)
                 con.execute(
-                    "INSERT OR REPLACE INTO state (key, value) VALUES ('fingerprint', ?)", (fingerprint,)
+                    "INSERT INTO letters (doc_id, version, extractor) VALUES (?, ?, ?)",
+                    (doc_id, version, EXTRACTOR_VERSION),
                 )
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+                con.executemany(
+                    "INSERT INTO commitments (id, doc_id, ordinal, body) VALUES (?, ?, ?, ?)",
+                    [(c.commitment_id, doc_id, i, c.model_dump_json()) for i, c in enumerate(found)],
+                )
+            con.execute("INSERT OR REPLACE INTO state (key, value) VALUES ('fingerprint', ?)", (fingerprint,))
         return True
 
     def commitments(self, doc_id: str | None = None) -> list[Commitment]:

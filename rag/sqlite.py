@@ -1,4 +1,5 @@
-"""Small SQLite files in the data dir (the commitments ledger, conversations): one way to open them.
+"""Small SQLite files in the data dir (the commitments ledger, conversations, accounts): one way to open
+and write them.
 
 Autocommit connections (``isolation_level=None``: writers say ``BEGIN IMMEDIATE`` themselves), WAL so
 readers never wait for a writer, and a busy timeout so two writers queue instead of failing."""
@@ -28,3 +29,16 @@ def connect(path: Path, *pragmas: str) -> Iterator[sqlite3.Connection]:
         for pragma in pragmas:
             con.execute(f"PRAGMA {pragma}")
         yield con
+
+
+@contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` (writers queue on the busy timeout), ``COMMIT`` at the end, ``ROLLBACK`` on
+    any error."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -12,9 +12,10 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from rag import sqlite
 from rag.access.model import AuditEntry, AuditQuery, Role, User
 
 _SCHEMA = """
@@ -67,33 +68,20 @@ BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
 """
-_BUSY_SECONDS = 30.0
 
 
 class AccessStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.executescript(_SCHEMA)
+        sqlite.create(path, _SCHEMA)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None)) as con:
-            con.execute("PRAGMA synchronous=NORMAL")
-            yield con
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.connect(self.path, "synchronous=NORMAL")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        with self._connect() as con, sqlite.transaction(con):
+            yield con
 
     # -- users -------------------------------------------------------------------------------------
     def has_users(self) -> bool:

@@ -68,14 +68,8 @@ class ConversationStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as con:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        with self._connect() as con, sqlite.transaction(con):
+            yield con
 
     # -- conversations ---------------------------------------------------------------------------
     def create(self) -> str:
