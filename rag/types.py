@@ -133,6 +133,21 @@ class Citation(Frozen):
             ocr=hit.ocr,
         )
 
+    @classmethod
+    def in_document(cls, doc: Document, start: int, end: int, section: str, score: float = 1.0) -> Citation:
+        """The slice ``doc.text[start:end]`` cited (flagged when it overlaps text recognised by OCR)."""
+        return cls(
+            doc_id=doc.doc_id,
+            doc_number=doc.meta.doc_number,
+            title=doc.meta.title,
+            section=section,
+            quote=doc.text[start:end],
+            start=start,
+            end=end,
+            score=score,
+            ocr=doc.from_ocr(start, end),
+        )
+
 
 class Answer(Frozen):
     answer: str

@@ -52,52 +52,17 @@ class CatalogueAnswerer:
             if doc is None:
                 continue
             start, end = header_span(doc)
-            header = len(citations) + 1
-            citations.append(
-                Citation(
-                    doc_id=doc_id,
-                    doc_number=meta.doc_number,
-                    title=meta.title,
-                    section="来文",
-                    quote=doc.text[start:end],
-                    start=start,
-                    end=end,
-                    score=1.0,
-                )  # fmt: skip
-            )
+            citations.append(Citation.in_document(doc, start, end, "来文"))
+            header = len(citations)
             details = meta.proposer
             named = proposer_span(doc) if find_claims(meta.proposer) else None
             if named:  # "刘志军等5名代表": a figure shown is cited where the letter writes it
-                _, p_start, p_end = named
-                citations.append(
-                    Citation(
-                        doc_id=doc_id,
-                        doc_number=meta.doc_number,
-                        title=meta.title,
-                        section="来文",
-                        quote=doc.text[p_start:p_end],
-                        start=p_start,
-                        end=p_end,
-                        score=1.0,
-                    )  # fmt: skip
-                )
+                citations.append(Citation.in_document(doc, named[1], named[2], "来文"))
                 details = f"{meta.proposer}[{len(citations)}]"
             dated = date_span(doc)
             if dated:  # shown as the letter prints it, with its own citation
-                _, d_start, d_end = dated
-                citations.append(
-                    Citation(
-                        doc_id=doc_id,
-                        doc_number=meta.doc_number,
-                        title=meta.title,
-                        section="落款",
-                        quote=doc.text[d_start:d_end],
-                        start=d_start,
-                        end=d_end,
-                        score=1.0,
-                    )  # fmt: skip
-                )
-                details = "，".join(x for x in (details, f"{doc.text[d_start:d_end]}[{len(citations)}]") if x)
+                citations.append(Citation.in_document(doc, dated[1], dated[2], "落款"))
+                details = "，".join(x for x in (details, f"{citations[-1].quote}[{len(citations)}]") if x)
             topic = (
                 f"《{meta.proposal_title}》"
                 if meta.proposal_title and meta.proposal_title not in label(meta)

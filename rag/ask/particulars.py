@@ -122,21 +122,8 @@ class ParticularsAnswerer:
                     missing.append(f"{label(doc.meta, doc.source)}中没有写明{field.label}")
                     continue
                 for value, start, end in found:
-                    citations.append(
-                        Citation(
-                            doc_id=doc.doc_id,
-                            doc_number=doc.meta.doc_number,
-                            title=doc.meta.title,
-                            section="落款"
-                            if field.name in ("cc", "contact", "issued", "date", "signer", "issuer")
-                            else "来文",
-                            quote=doc.text[start:end],
-                            start=start,
-                            end=end,
-                            score=1.0,
-                            ocr=doc.from_ocr(start, end),
-                        )
-                    )
+                    signature = field.name in ("cc", "contact", "issued", "date", "signer", "issuer")
+                    citations.append(Citation.in_document(doc, start, end, "落款" if signature else "来文"))
                     parts.append(f"{label(doc.meta, doc.source)}的{field.label}：{value}[{len(citations)}]")
         if not citations:
             return Answer(answer=f"{NOT_FOUND}（{'；'.join(missing)}）", found=False, support=0.0)

@@ -48,18 +48,7 @@ class SummaryAnswerer:
             topic = f"（《{doc.meta.proposal_title}》）" if doc.meta.proposal_title else ""
             lines.append(f"{label(doc.meta, doc.source)}{topic}答复的主要方面：")
             for start, end in points:
-                citations.append(
-                    Citation(
-                        doc_id=doc.doc_id,
-                        doc_number=doc.meta.doc_number,
-                        title=doc.meta.title,
-                        section="正文",
-                        quote=doc.text[start:end],
-                        start=start,
-                        end=end,
-                        score=1.0,
-                    )  # fmt: skip
-                )
+                citations.append(Citation.in_document(doc, start, end, "正文"))
                 lines.append(f"{doc.text[start:end]}[{len(citations)}]")
         if not citations:
             return None

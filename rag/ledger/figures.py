@@ -143,15 +143,4 @@ def _figures(doc: Document, weights: FigureWeights) -> Iterator[_Figure]:
 
 
 def _citation(figure: _Figure, score: float) -> Citation:
-    doc = figure.doc
-    return Citation(
-        doc_id=doc.doc_id,
-        doc_number=doc.meta.doc_number,
-        title=doc.meta.title,
-        section="",
-        quote=doc.text[figure.start : figure.end],
-        start=figure.start,
-        end=figure.end,
-        score=round(score, 4),
-        ocr=doc.from_ocr(figure.start, figure.end),
-    )
+    return Citation.in_document(figure.doc, figure.start, figure.end, "", round(score, 4))

@@ -147,14 +147,4 @@ def _promise(sentence: _Sentence) -> bool:
 
 
 def _citation(sentence: _Sentence, doc: Document, score: float) -> Citation:
-    return Citation(
-        doc_id=doc.doc_id,
-        doc_number=doc.meta.doc_number,
-        title=doc.meta.title,
-        section=sentence.section,
-        quote=sentence.text,
-        start=sentence.start,
-        end=sentence.end,
-        score=round(score, 4),
-        ocr=doc.from_ocr(sentence.start, sentence.end),
-    )
+    return Citation.in_document(doc, sentence.start, sentence.end, sentence.section, round(score, 4))
