@@ -91,6 +91,55 @@ SYNTHETIC_LETTERS = {
 }
 
 
+# Letters of an invented bureau over two years: a promise that names its object (“启航计划”), a later
+# letter that reports on it by name beside a passage on a neighbouring subject, and one that only speaks
+# of the neighbouring subject (tests/rag/ledger/test_followthrough.py).
+def _followup_letter(number: str, date: str, body: str) -> str:
+    year = date[:4]
+    return f"""川科函〔{year}〕{number}号
+
+关于市政协十三届二次会议第{number}号提案的答复
+
+李明委员：
+    您提出的《关于加强技能人才培养的提案》收悉。现答复如下：
+{body}
+    感谢您对科技工作的关心和支持。
+
+江川市科学技术局
+{date}
+"""
+
+
+FOLLOWUP_LETTERS = {
+    "promise2023": _followup_letter(
+        "12",
+        "2023年6月30日",
+        """    一、人才培养情况
+    2022年全市新增技能人才3000人。
+    二、下一步工作
+    下一步，我局将搭建“启航计划”人才实训平台，年内建成公共实训基地5个。""",
+    ),
+    "named2024": _followup_letter(
+        "9",
+        "2024年6月28日",
+        """    一、人才实训情况
+    全市支持高校深化人才培养改革，加强职业技能培训。
+    “启航计划”人才实训平台于2023年底建成，全市共建成公共实训基地6个。""",
+    ),
+    "neighbour2024": _followup_letter(
+        "10",
+        "2024年7月2日",
+        """    一、人才实训情况
+    全市支持高校深化人才培养改革，加强职业技能培训。""",
+    ),
+}
+
+
+def followup_letters(*doc_ids: str) -> list[Document]:
+    """The named letters of ``FOLLOWUP_LETTERS``, read as ingestion reads them."""
+    return [make_letter(doc_id, FOLLOWUP_LETTERS[doc_id]) for doc_id in doc_ids]
+
+
 def make_letter(doc_id: str, text: str) -> Document:
     """A document read from ``text`` the way ingestion reads it (cleaning, metadata)."""
     from index.cleaning import clean_text
