@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 _BATCH = 256
 _FALLBACK_CANDIDATES = 500
+# A filter that matches at most this many chunks is searched exactly: the vector index's filtered search
+# is approximate and, when few chunks match (one letter, one user's letters), can miss some of them.
+_EXACT_LIMIT = 2000
 # Never a real chunk id: deleting it is a no-op write (see ``ChromaStore.catch_up``).
 _NO_SUCH_ID = "\x00dafu-catch-up"
 
@@ -193,25 +196,9 @@ class ChromaStore:
         if allowed is not None:  # the caller may see only these documents (index.visibility)
             only_these = {"doc_id": {"$in": sorted(allowed)}}
             where = only_these if where is None else {"$and": [*_clauses(where), only_these]}
-        try:
-            got = self.chunks.query(
-                query_embeddings=[list(embedding)],
-                n_results=min(k, count),
-                where=where,
-                include=["metadatas", "documents", "distances"],
-            )
-        except chromadb.errors.ChromaError as exc:
-            if where is None:
-                raise
-            # Another process committed chunks this process's vector index has not caught up with yet
-            # (it will on the next read): a filtered search then fails inside Chroma ("Error finding
-            # id"). Search without the filter and apply it here instead.
-            log.warning("filtered dense search failed (%s); filtering the unfiltered results", exc)
-            got = self.chunks.query(
-                query_embeddings=[list(embedding)],
-                n_results=min(count, max(10 * k, _FALLBACK_CANDIDATES)),
-                include=["metadatas", "documents", "distances"],
-            )
+        got = self._exact_query(embedding, where) if where is not None else None
+        if got is None:
+            got = self._index_query(embedding, k, count, where)
         versions = self.versions()
         out = []
         for cid, meta, text, dist in zip(
@@ -224,6 +211,56 @@ class ChromaStore:
                 if matches(filters, hit) and visible(hit.doc_id):
                     out.append(hit)
         return out[:k]
+
+    def _exact_query(self, embedding: Sequence[float], where: dict[str, Any]) -> dict[str, Any] | None:
+        """Every chunk ``where`` matches, ranked by exact cosine similarity, in the shape of Chroma's query
+        result; None when more than ``_EXACT_LIMIT`` match (the vector index is the faster way then)."""
+        import numpy as np
+
+        ids = self.chunks.get(where=where, limit=_EXACT_LIMIT + 1, include=[])["ids"]
+        if len(ids) > _EXACT_LIMIT:
+            return None
+        if not ids:
+            return {"ids": [[]], "metadatas": [[]], "documents": [[]], "distances": [[]]}
+        got = self.chunks.get(ids=ids, include=["embeddings", "metadatas", "documents"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        query = np.asarray(embedding, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+        similarity = vectors @ query / np.where(norms > 0, norms, 1.0)
+        order = np.argsort(-similarity, kind="stable")
+        return {
+            "ids": [[got["ids"][i] for i in order]],
+            "metadatas": [[got["metadatas"][i] for i in order]],
+            "documents": [[got["documents"][i] for i in order]],
+            "distances": [[1.0 - float(similarity[i]) for i in order]],
+        }
+
+    def _index_query(
+        self, embedding: Sequence[float], k: int, count: int, where: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        try:
+            return dict(
+                self.chunks.query(
+                    query_embeddings=[list(embedding)],
+                    n_results=min(k, count),
+                    where=where,
+                    include=["metadatas", "documents", "distances"],
+                )
+            )
+        except chromadb.errors.ChromaError as exc:
+            if where is None:
+                raise
+            # Another process committed chunks this process's vector index has not caught up with yet
+            # (it will on the next read): a filtered search then fails inside Chroma ("Error finding
+            # id"). Search without the filter and apply it here instead.
+            log.warning("filtered dense search failed (%s); filtering the unfiltered results", exc)
+            return dict(
+                self.chunks.query(
+                    query_embeddings=[list(embedding)],
+                    n_results=min(count, max(10 * k, _FALLBACK_CANDIDATES)),
+                    include=["metadatas", "documents", "distances"],
+                )
+            )
 
     def similar_documents(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
         count = self.docs.count()
