@@ -186,6 +186,23 @@ class ChromaStore:
         out.sort(key=lambda pair: (pair[1].doc_id, pair[0]))
         return [hit for _, hit in out]
 
+    def letter_hits(self, doc_ids: Sequence[str]) -> dict[str, list[Hit]]:
+        """The committed chunks of each of ``doc_ids`` that has any, in reading order (score 0)."""
+        versions = self.versions()
+        out: dict[str, list[tuple[int, Hit]]] = {}
+        for i in range(0, len(doc_ids), _BATCH):
+            batch = list(doc_ids[i : i + _BATCH])
+            where = {"doc_id": batch[0]} if len(batch) == 1 else {"doc_id": {"$in": batch}}
+            got = self.chunks.get(where=where, include=["metadatas", "documents"])
+            for cid, meta, text in zip(
+                got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True
+            ):
+                if meta is not None and versions.get(str(meta["doc_id"])) == meta["version"]:
+                    out.setdefault(str(meta["doc_id"]), []).append(
+                        (int(meta["ordinal"]), _hit(cid, text, meta, 0.0, "lexical"))
+                    )
+        return {d: [hit for _, hit in sorted(pairs, key=lambda p: p[0])] for d, pairs in out.items()}
+
     def query(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
         """Nearest committed chunks, scored by cosine similarity."""
         count = self.chunks.count()
