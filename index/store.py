@@ -20,6 +20,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -35,6 +36,7 @@ from rag.types import Chunk, Document, DocumentInfo, Filters, Hit, LetterMeta
 log = logging.getLogger(__name__)
 
 _BATCH = 256
+_WRITE_BATCH = 2048  # chunks per upsert (Chroma's limit is higher; each call costs ~0.1-0.2 s)
 _FALLBACK_CANDIDATES = 500
 # A filter that matches at most this many chunks is searched exactly: the vector index's filtered search
 # is approximate and, when few chunks match (one letter, one user's letters), can miss some of them.
@@ -139,6 +141,17 @@ class ChromaStore:
         got = self.docs.get(ids=[doc_id], include=["metadatas"])
         metas = got["metadatas"] or []
         return str(metas[0]["source"]) if got["ids"] and metas and metas[0] else None
+
+    def read_keys(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """doc_id -> (read key, source file name) of the committed documents among ``doc_ids`` that
+        have a read key."""
+        out: dict[str, tuple[str, str]] = {}
+        for i in range(0, len(doc_ids), _BATCH):
+            got = self.docs.get(ids=list(doc_ids[i : i + _BATCH]), include=["metadatas"])
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                if meta and meta.get("read_key"):
+                    out[doc_id] = (str(meta["read_key"]), str(meta["source"]))
+        return out
 
     def get_document(self, doc_id: str) -> Document | None:
         """The document, or None when it is not indexed or the current read may not see it."""
@@ -295,59 +308,65 @@ class ChromaStore:
 
     # -- writing -------------------------------------------------------------------------
     def put_document(
-        self, doc: Document, version: str, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+        self,
+        doc: Document,
+        version: str,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        *,
+        read_key: str = "",
     ) -> None:
-        if not chunks:
-            raise DafuError(f"文档 {doc.source} 没有可索引的文字。")
-        meta = doc.meta
-        common = {
-            "doc_id": doc.doc_id,
-            "version": version,
-            "doc_number": meta.doc_number,
-            "title": meta.title,
-            "kind": meta.kind,
-            "proposer": meta.proposer,
-            "year": meta.year if meta.year is not None else -1,
-        }
-        for i in range(0, len(chunks), _BATCH):
-            part = chunks[i : i + _BATCH]
+        """Commit one document (see the write protocol above). ``read_key``: what identifies the file's
+        bytes as read (``Ingestor.read_key``), so that an unchanged file is skipped unread next time."""
+        self.put_documents([Put(doc, version, chunks, embeddings, read_key)])
+
+    def put_documents(self, puts: Sequence[Put]) -> None:
+        """Commit several documents with one write of their chunks and one of their records (the commit
+        point of all of them): a store's writes cost per call more than per chunk."""
+        for put in puts:
+            if not put.chunks:
+                raise DafuError(f"文档 {put.doc.source} 没有可索引的文字。")
+        rows = [(put, c, e) for put in puts for c, e in zip(put.chunks, put.embeddings, strict=True)]
+        for i in range(0, len(rows), _WRITE_BATCH):
+            part = rows[i : i + _WRITE_BATCH]
             self.chunks.upsert(
-                ids=[c.chunk_id for c in part],
-                documents=[c.text for c in part],
-                embeddings=[list(e) for e in embeddings[i : i + _BATCH]],
+                ids=[c.chunk_id for _, c, _ in part],
+                documents=[c.text for _, c, _ in part],
+                embeddings=[list(e) for _, _, e in part],
                 metadatas=[
                     {
-                        **common,
+                        **_common(put.doc, put.version),
                         "start": c.start,
                         "end": c.end,
                         "section": c.section,
                         "ordinal": c.ordinal,
                         "ocr": c.ocr,
                     }
-                    for c in part
+                    for put, c, _ in part
                 ],
             )
         self._versions = None
-        centroid = _normalised_mean(embeddings)
-        self._versions = None
         self.docs.upsert(
-            ids=[doc.doc_id],
-            documents=[doc.text],
-            embeddings=[centroid],
+            ids=[put.doc.doc_id for put in puts],
+            documents=[put.doc.text for put in puts],
+            embeddings=[_normalised_mean(put.embeddings) for put in puts],
             metadatas=[
                 {
-                    **common,
-                    "source": doc.source,
-                    "content_hash": doc.content_hash,
-                    "chars": len(doc.text),
-                    "chunks": len(chunks),
-                    "meta_json": meta.model_dump_json(),
-                    "reading_json": json.dumps({"ocr_spans": doc.ocr_spans, "notes": doc.notes}),
+                    **_common(put.doc, put.version),
+                    "source": put.doc.source,
+                    "content_hash": put.doc.content_hash,
+                    "chars": len(put.doc.text),
+                    "chunks": len(put.chunks),
+                    "meta_json": put.doc.meta.model_dump_json(),
+                    "reading_json": json.dumps({"ocr_spans": put.doc.ocr_spans, "notes": put.doc.notes}),
+                    "read_key": put.read_key,
                 }
+                for put in puts
             ],
         )
         self._versions = None
-        self._delete_stale_chunks(doc.doc_id, version)
+        # Older versions' chunks, and any an interrupted write of these documents left.
+        self._delete_stale_chunks([(put.doc.doc_id, put.version) for put in puts])
 
     def delete_document(self, doc_id: str) -> bool:
         if not self.docs.get(ids=[doc_id])["ids"]:
@@ -374,8 +393,39 @@ class ChromaStore:
             log.info("removed %d chunks left by an interrupted write", len(stale))
         return len(stale)
 
-    def _delete_stale_chunks(self, doc_id: str, version: str) -> None:
-        self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]})
+    def _delete_stale_chunks(self, committed: Sequence[tuple[str, str]]) -> None:
+        """Delete the chunks of other versions than the committed one of each (doc_id, version)."""
+        clauses: list[dict[str, Any]] = [
+            {"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]} for doc_id, version in committed
+        ]
+        for i in range(0, len(clauses), _BATCH):
+            part = clauses[i : i + _BATCH]
+            self.chunks.delete(where=part[0] if len(part) == 1 else {"$or": part})
+
+
+@dataclass(frozen=True)
+class Put:
+    """One document to commit: its record, version, chunks, their vectors, and its read key."""
+
+    doc: Document
+    version: str
+    chunks: Sequence[Chunk]
+    embeddings: Sequence[Sequence[float]]
+    read_key: str = ""
+
+
+def _common(doc: Document, version: str) -> dict[str, Any]:
+    """Metadata of a document's record and of each of its chunks (filters apply to both)."""
+    meta = doc.meta
+    return {
+        "doc_id": doc.doc_id,
+        "version": version,
+        "doc_number": meta.doc_number,
+        "title": meta.title,
+        "kind": meta.kind,
+        "proposer": meta.proposer,
+        "year": meta.year if meta.year is not None else -1,
+    }
 
 
 def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
