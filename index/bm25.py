@@ -89,17 +89,24 @@ class Postings:
             out[slots] += np.float32(self.idf(token)) * (tfs / (tfs + norm))
         return out
 
-    def ranked(self, tokens: Sequence[str]) -> Iterator[tuple[Hit, float]]:
-        """Chunks with a positive score, best first; equal scores in reading order."""
+    def ranked(self, tokens: Sequence[str], first: int = 64) -> Iterator[tuple[Hit, float]]:
+        """Chunks with a positive score, best first; equal scores in reading order. Only the best
+        ``first`` (and any tied with the last of them) are sorted before the first is yielded; the rest
+        only if the caller reads on (filters may skip many)."""
         scores = self.scores(tokens)
         candidates = np.flatnonzero(scores > 0)
-        if not len(candidates):
-            return
-        order = candidates[np.lexsort((self._reading_rank()[candidates], -scores[candidates]))]
-        for slot in order:
-            hit = self.slots[slot]
-            assert hit is not None
-            yield hit, float(scores[slot])
+        rank = self._reading_rank()
+        if len(candidates) > first:
+            kth = np.partition(scores[candidates], len(candidates) - first)[len(candidates) - first]
+            best = scores[candidates] >= kth
+            head, rest = candidates[best], candidates[~best]
+        else:
+            head, rest = candidates, candidates[:0]
+        for part in (head, rest):
+            for slot in part[np.lexsort((rank[part], -scores[part]))]:
+                hit = self.slots[slot]
+                assert hit is not None
+                yield hit, float(scores[slot])
 
     def _reading_rank(self) -> np.ndarray:
         if self._rank is None:
