@@ -13,7 +13,6 @@ never by the order in which letters happened to be added.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -172,39 +171,37 @@ class Postings:
                     terms[token] = (at[keep], tfs[keep])
                 else:
                     del terms[token]
-        # Add: new slots at the end.
+        # Add: new slots at the end; the postings of all added chunks are counted at once (one pass to
+        # number the tokens, then array operations), so loading a large archive stays fast.
         number = self.next_number
-        new_lengths: list[float] = []
+        first_slot = len(slots)
+        chunk_lengths: list[int] = []
         new_ordinals: list[int] = []
         new_letters: list[int] = []
-        appended: dict[str, tuple[list[int], list[float]]] = {}
+        flat: list[str] = []
         for letter in added:
             first = len(slots)
             for ordinal, (hit, chunk_tokens) in enumerate(zip(letter.hits, letter.tokens, strict=True)):
-                slot = len(slots)
                 slots.append(hit)
-                new_lengths.append(float(len(chunk_tokens)))
+                chunk_lengths.append(len(chunk_tokens))
                 new_ordinals.append(ordinal)
                 new_letters.append(number)
-                total += len(chunk_tokens)
-                for token, tf in Counter(chunk_tokens).items():
-                    at_list, tf_list = appended.setdefault(token, ([], []))
-                    at_list.append(slot)
-                    tf_list.append(float(tf))
+                flat.extend(chunk_tokens)
             letters[letter.doc_id] = (number, tuple(range(first, len(slots))))
             live += len(letter.hits)
             number += 1
-        if added:
-            lengths = np.concatenate([lengths, np.asarray(new_lengths, np.float32)])
+        if chunk_lengths:
+            total += float(len(flat))
+            counts = np.asarray(chunk_lengths, np.int64)
+            lengths = np.concatenate([lengths, counts.astype(np.float32)])
             ordinals = np.concatenate([ordinals, np.asarray(new_ordinals, np.int64)])
             letter_of = np.concatenate([letter_of, np.asarray(new_letters, np.int64)])
-            for token, (at_list, tf_list) in appended.items():
-                new = (np.asarray(at_list, np.int64), np.asarray(tf_list, np.float32))
+            for token, at, tfs in _postings(flat, counts, first_slot):
                 old_terms = terms.get(token)
                 terms[token] = (
-                    new
+                    (at, tfs)
                     if old_terms is None
-                    else (np.concatenate([old_terms[0], new[0]]), np.concatenate([old_terms[1], new[1]]))
+                    else (np.concatenate([old_terms[0], at]), np.concatenate([old_terms[1], tfs]))
                 )
         return Postings(
             tuple(slots), lengths, ordinals, letter_of, terms, letters, live, max(total, 0.0), number
@@ -230,6 +227,30 @@ class Postings:
             self.total_length,
             self.next_number,
         )
+
+
+def _postings(
+    flat: list[str], counts: np.ndarray, first_slot: int
+) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+    """(token, slots, term frequencies) of chunks whose tokens are ``flat``, ``counts[i]`` of them for
+    the chunk in slot ``first_slot + i``."""
+    if not flat:
+        return
+    numbers: dict[str, int] = {}
+    ids = np.fromiter((numbers.setdefault(t, len(numbers)) for t in flat), np.int64, count=len(flat))
+    slot = np.repeat(np.arange(first_slot, first_slot + len(counts), dtype=np.int64), counts)
+    span = int(slot.max()) + 1
+    pairs, tfs = np.unique(ids * span + slot, return_counts=True)
+    token_ids, at = pairs // span, pairs % span
+    bounds = np.flatnonzero(np.diff(token_ids)) + 1
+    names = list(numbers)
+    for part_ids, part_at, part_tf in zip(
+        np.split(token_ids, bounds),
+        np.split(at, bounds),
+        np.split(tfs.astype(np.float32), bounds),
+        strict=True,
+    ):
+        yield names[int(part_ids[0])], part_at, part_tf
 
 
 def build(letters: Iterable[Letter]) -> Postings:
