@@ -172,6 +172,16 @@ class ChromaStore:
             notes=tuple(reading.get("notes", ())),
         )
 
+    def metas(self, doc_ids: Sequence[str]) -> dict[str, LetterMeta]:
+        """The metadata of those of ``doc_ids`` that are committed and visible to the current read."""
+        out: dict[str, LetterMeta] = {}
+        for i in range(0, len(doc_ids), _BATCH):
+            got = self.docs.get(ids=list(doc_ids[i : i + _BATCH]), include=["metadatas"])
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                if meta and visible(doc_id):
+                    out[doc_id] = LetterMeta.model_validate_json(str(meta["meta_json"]))
+        return out
+
     def list_documents(self) -> list[DocumentInfo]:
         got = self.docs.get(include=["metadatas"])
         infos = [
