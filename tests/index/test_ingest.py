@@ -223,3 +223,33 @@ def test_two_files_with_the_same_stem_do_not_replace_each_other(
     ]
     second = writable_service.ingest([folder])
     assert second.unchanged == ["通知"] and second.added == second.updated == []
+
+
+def test_an_interrupted_folder_ingest_goes_on_where_it_stopped(
+    writable_service: DafuService, counting: CountingEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the middle of a folder: the batches committed before stay, the index is consistent, and
+    the same command again embeds only the letters not yet committed."""
+    import index.ingest
+    from eval import synth
+    from tests.reliability.consistency import check
+
+    svc = writable_service
+    folder = tmp_path / "archive"
+    names = [p.stem for p in synth.write(folder, 7, synth.pool_of([LETTERS]), seed=4)]
+    monkeypatch.setattr(index.ingest, "_COMMIT_LETTERS", 2)
+
+    def interrupt(name: str, done: int, total: int) -> None:
+        if done == 5:  # two batches of two committed, the fifth letter read
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        svc.ingest([folder], interrupt)
+    assert counting.calls == 2
+    assert sorted(d for d in svc.store.versions() if d in names) == names[:4]
+    assert check(svc).ok
+
+    report = svc.ingest([folder])
+    assert sorted(report.unchanged) == names[:4] and sorted(report.added) == names[4:]
+    assert counting.calls == 4  # the last three letters: one batch of two, then one
+    assert check(svc).ok
