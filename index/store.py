@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -41,6 +42,7 @@ _FALLBACK_CANDIDATES = 500
 # A filter that matches at most this many chunks is searched exactly: the vector index's filtered search
 # is approximate and, when few chunks match (one letter, one user's letters), can miss some of them.
 _EXACT_LIMIT = 2000
+_STATE_ID = "write"
 # Never a real chunk id: deleting it is a no-op write (see ``ChromaStore.catch_up``).
 _NO_SUCH_ID = "\x00dafu-catch-up"
 
@@ -97,6 +99,9 @@ class ChromaStore:
         self.chunks = client.get_or_create_collection(
             f"{namespace}_chunks", embedding_function=None, metadata=space
         )
+        # One record whose token changes with every committed write: processes sharing a Chroma server
+        # look at it to know whether anything changed, instead of re-reading every document record.
+        self.state = client.get_or_create_collection(f"{namespace}_state", embedding_function=None)
 
     # -- reading -------------------------------------------------------------------------
     def versions(self) -> dict[str, str]:
@@ -115,6 +120,15 @@ class ChromaStore:
             }
             self._versions = versions
         return dict(versions)
+
+    def write_token(self) -> str:
+        """Changes whenever a document is committed or deleted (by any process on this store)."""
+        got = self.state.get(ids=[_STATE_ID], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0].get("token", "")) if got["ids"] and metas and metas[0] else ""
+
+    def _wrote(self) -> None:
+        self.state.upsert(ids=[_STATE_ID], embeddings=[[0.0]], metadatas=[{"token": uuid.uuid4().hex}])
 
     def forget_versions(self) -> None:
         """Re-read the committed versions on next use (another process may have written)."""
@@ -377,6 +391,7 @@ class ChromaStore:
         self._versions = None
         # Older versions' chunks, and any an interrupted write of these documents left.
         self._delete_stale_chunks([(put.doc.doc_id, put.version) for put in puts])
+        self._wrote()
 
     def delete_document(self, doc_id: str) -> bool:
         if not self.docs.get(ids=[doc_id])["ids"]:
@@ -385,6 +400,7 @@ class ChromaStore:
         self.docs.delete(ids=[doc_id])  # commit point: its chunks are now invisible
         self._versions = None
         self.chunks.delete(where={"doc_id": doc_id})
+        self._wrote()
         return True
 
     def collect_garbage(self) -> int:
