@@ -9,7 +9,7 @@ LLM_STAMP := $(VENV)/.installed-llm
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run install install-system install-test install-llm install-browser test lint typecheck pytest eval eval-llm bench loadtest screenshots clean
+.PHONY: run install install-system install-test install-llm install-browser test lint typecheck pytest eval eval-llm bench bench-scale loadtest screenshots clean
 
 run: install
 	$(BIN)/dafu serve
@@ -83,6 +83,11 @@ eval-llm: install
 
 bench: install
 	$(BIN)/python -m eval.bench
+
+# SIZES="1000 10000": letter counts (about ten chunks each); see eval/scale.py for what is measured.
+SIZES ?= 1000 10000
+bench-scale: install
+	$(BIN)/python -m eval.scale $(foreach n,$(SIZES),--sizes $(n))
 
 # A real server on loopback under 8 and 32 clients for 60 s each (80% ask, 15% search, 5% draft).
 loadtest: install

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 
 class IndexGuard:
-    """``poll_seconds``: also compare the store's fingerprint this often (a Chroma server may be written
+    """``poll_seconds``: also look at the store's write token this often (a Chroma server may be written
     by processes that do not share this data dir); ``None`` = rely on the generation token only."""
 
     def __init__(
@@ -48,6 +48,7 @@ class IndexGuard:
         self.generation = Generation(data_dir / "generation")
         self.poll_seconds = poll_seconds
         self._seen: str | None = None
+        self._store_seen: str | None = None  # the store's write token last caught up with (polling)
         self._refreshing = threading.Lock()
         self._last_poll = time.monotonic()
 
@@ -79,7 +80,8 @@ class IndexGuard:
     def refresh(self) -> None:
         """Pick up other processes' writes, if any, without ever waiting for a writer."""
         token = self.generation.read()
-        if token == self._seen and not self._poll_due():
+        store_token = self._store_token_due()
+        if token == self._seen and (store_token is None or store_token == self._store_seen):
             return
         if not self._refreshing.acquire(blocking=False):
             return  # another thread is at it; this read uses the current state
@@ -100,6 +102,8 @@ class IndexGuard:
                     for index in self.derived:
                         index(self.store)
                 self._seen = token
+                if store_token is not None:
+                    self._store_seen = store_token
         except Busy:
             pass  # a writer is at work: serve the last committed state, look again on the next read
         finally:
@@ -130,16 +134,19 @@ class IndexGuard:
             self._seen = self.generation.end()
 
     def _sync_written(self) -> None:
+        if self.poll_seconds is not None:
+            self._store_seen = self.store.write_token()
         with unrestricted():
             self.lexical.sync(self.store, persist=True)
             for index in self.derived:
                 index(self.store)
 
-    def _poll_due(self) -> bool:
+    def _store_token_due(self) -> str | None:
+        """The store's write token when a poll is due (one small read), else None."""
         if self.poll_seconds is None:
-            return False
+            return None
         now = time.monotonic()
         if now - self._last_poll < self.poll_seconds:
-            return False
+            return None
         self._last_poll = now
-        return True
+        return self.store.write_token()

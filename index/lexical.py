@@ -1,42 +1,41 @@
-"""BM25 over jieba tokens (bm25s), persisted beside Chroma and rebuilt from it when missing or stale.
+"""BM25 over jieba tokens (``index.bm25``), persisted beside Chroma and kept in step with it one letter at
+a time.
 
-The index in memory is an immutable snapshot (the committed versions it was built from, its chunks,
-the BM25 matrix), replaced as a whole: a search never sees half of a rebuild. A reader pins the
-current snapshot for a whole request (``pinned``), and with it the versions the dense side filters by.
+The index in memory is an immutable snapshot (the committed versions it holds and their postings),
+replaced as a whole: a search never sees half of a change. A reader pins the current snapshot for a
+whole request (``pinned``), and with it the versions the dense side filters by.
 
-On disk each snapshot is a folder named after its fingerprint, written once into a temp folder and
-renamed: a process loads the folder of the fingerprint it needs or rebuilds. Only writers (holding the
-data dir's write lock) write folders and remove old ones.
+Bringing it up to date (``sync``) costs what changed, not the corpus: letters whose committed version
+differs are taken out, and the new versions put in, from their persisted files when present, else from
+Chroma (tokenised once). On disk each letter is one file (its chunks and their tokens, keyed by its
+version), written into a temp file and renamed; only writers (holding the data dir's write lock)
+write or remove files. A file that is missing, unreadable or of another version is simply not used.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import bm25s
-import numpy as np
-
+from index.bm25 import Letter, Postings
 from index.store import ChromaStore, fingerprint_of, matches, pinned
 from index.tokenize import TOKENIZER_VERSION, tokenize
 from index.visibility import visible
 from rag.types import Filters, Hit
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-# Bumped whenever the persisted layout changes, so older folders are rebuilt rather than misread.
-_FORMAT = "3"
+# Bumped whenever the persisted layout changes, so older files are rebuilt rather than misread.
+_FORMAT = "4"
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,15 @@ class Snapshot:
 
     fingerprint: str = ""
     versions: Mapping[str, str] = field(default_factory=dict)
-    hits: tuple[Hit, ...] = ()
-    bm25: bm25s.BM25 | None = None
-    df: Mapping[str, int] = field(default_factory=dict)
+    postings: Postings = field(default_factory=Postings)
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        """Every chunk, in reading order (costs the corpus: for checks, not for requests)."""
+        return tuple(self.postings.hits())
+
+    def __len__(self) -> int:
+        return len(self.postings)
 
 
 _PINNED: ContextVar[Snapshot | None] = ContextVar("dafu_pinned_lexical", default=None)
@@ -70,7 +75,7 @@ class LexicalIndex:
         return self.snapshot.fingerprint
 
     def __len__(self) -> int:
-        return len(self.snapshot.hits)
+        return len(self.snapshot)
 
     @contextmanager
     def pinned(self) -> Iterator[Snapshot]:
@@ -94,130 +99,140 @@ class LexicalIndex:
             _PINNED.reset(token)
 
     def sync(self, store: ChromaStore, *, persist: bool = False) -> None:
-        """Match the store's committed versions: load the persisted folder or rebuild.
+        """Match the store's committed versions, changing only the letters that differ.
 
-        ``persist``: the caller holds the write lock; save a rebuilt index and remove older folders.
+        ``persist``: the caller holds the write lock; write the files of letters read from Chroma and
+        remove those of letters no longer committed.
         """
         versions = store.versions()
-        fingerprint = fingerprint_of(versions)
-        if fingerprint == self._snap.fingerprint and (not persist or self._folder(fingerprint).exists()):
-            return
-        snap = self._load(fingerprint, versions)
-        if snap is None:
-            snap = self._build(store, versions, fingerprint)
+        current = self._snap
+        if current.versions == versions:
             if persist:
-                self._save(snap)
-        self._snap = snap
+                self._persist(versions, ())
+            return
+        removed = [d for d, v in current.versions.items() if versions.get(d) != v]
+        wanted = [d for d, v in versions.items() if current.versions.get(d) != v]
+        loaded = self._load(wanted, versions)
+        missing = [d for d in wanted if d not in loaded]
+        read = self._read(store, missing, versions)
+        postings = current.postings.replace(removed, [*loaded.values(), *read], _tokens)
+        self._snap = Snapshot(fingerprint_of(versions), dict(versions), postings)
         if persist:
-            self._remove_others(fingerprint)
+            self._persist(versions, read)
 
     def rebuild(self, store: ChromaStore, *, persist: bool = False) -> None:
-        """Rebuild from the store, ignoring any persisted folder."""
+        """Rebuild from the store, ignoring any persisted file."""
         versions = store.versions()
-        snap = self._build(store, versions, fingerprint_of(versions))
+        letters = self._read(store, list(versions), versions)
+        self._snap = Snapshot(
+            fingerprint_of(versions), dict(versions), Postings().replace((), letters, _tokens)
+        )
         if persist:
-            self._save(snap)
-            self._remove_others(snap.fingerprint)
-        self._snap = snap
+            self._persist(versions, letters)
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a token over the chunks; unseen tokens weigh the most."""
-        snap = self.snapshot
-        n = len(snap.hits)
-        df = snap.df.get(token, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return self.snapshot.postings.idf(token)
 
     def known(self, token: str) -> bool:
         """Whether any indexed chunk contains the token."""
-        return token in self.snapshot.df
+        return token in self.snapshot.postings.terms
 
     def search(self, tokens: Sequence[str], k: int, filters: Filters | None = None) -> list[Hit]:
         """The best chunks for a question's search tokens (``index.tokenize.tokenize``), BM25-scored."""
-        snap = self.snapshot
+        postings = self.snapshot.postings
         tokens = list(tokens)
-        if snap.bm25 is None or not tokens:
+        if not tokens or not any(t in postings.terms for t in tokens):
             return []
-        vocab = snap.bm25.vocab_dict
-        if not any(t in vocab for t in tokens):
-            return []
-        scores = snap.bm25.get_scores(tokens)
-        order = np.argsort(-scores, kind="stable")
         out: list[Hit] = []
-        for i in order:
-            if scores[i] <= 0 or len(out) >= k:
+        for hit, score in postings.ranked(tokens):
+            if len(out) >= k:
                 break
-            if matches(filters, snap.hits[i]) and visible(snap.hits[i].doc_id):
-                out.append(snap.hits[i].model_copy(update={"score": float(scores[i])}))
+            if matches(filters, hit) and visible(hit.doc_id):
+                out.append(hit.model_copy(update={"score": score}))
         return out
 
-    # -- building and persistence ------------------------------------------------------------------
+    # -- reading letters and persistence -----------------------------------------------------------
     @staticmethod
-    def _build(store: ChromaStore, versions: Mapping[str, str], fingerprint: str) -> Snapshot:
+    def _read(store: ChromaStore, doc_ids: Sequence[str], versions: Mapping[str, str]) -> list[Letter]:
+        """The committed chunks of ``doc_ids`` from Chroma, tokenised."""
+        if not doc_ids:
+            return []
         with pinned(versions):
-            hits = tuple(store.all_hits())
-        corpus = [tokenize(_indexed_text(h)) for h in hits]
-        df = dict(Counter(t for tokens in corpus for t in set(tokens)))
-        bm25 = None
-        if hits:
-            bm25 = bm25s.BM25(k1=1.2, b=0.75)
-            bm25.index(corpus, show_progress=False)
-        return Snapshot(fingerprint, dict(versions), hits, bm25, df)
+            by_letter = store.letter_hits(doc_ids)
+        return [
+            Letter(d, versions[d], tuple(hits), tuple(tuple(_tokens(h)) for h in hits))
+            for d, hits in by_letter.items()
+        ]
 
-    def _folder(self, fingerprint: str) -> Path:
-        return self.path / f"{fingerprint}-{_FORMAT}.{TOKENIZER_VERSION}"
+    def _folder(self) -> Path:
+        return self.path / f"letters-{_FORMAT}.{TOKENIZER_VERSION}"
 
-    def _save(self, snap: Snapshot) -> None:
-        target = self._folder(snap.fingerprint)
-        self.path.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=self.path))
-        try:
-            if snap.bm25 is not None:
-                snap.bm25.save(str(tmp / "bm25"), show_progress=False)
+    def _file(self, doc_id: str) -> Path:
+        return self._folder() / f"{hashlib.sha256(doc_id.encode()).hexdigest()[:24]}.json"
+
+    def _load(self, doc_ids: Sequence[str], versions: Mapping[str, str]) -> dict[str, Letter]:
+        """The persisted letters among ``doc_ids`` whose file holds the committed version."""
+        out: dict[str, Letter] = {}
+        for doc_id in doc_ids:
+            path = self._file(doc_id)
+            try:
+                payload = json.loads(path.read_text(encoding="utf-8"))
+                if payload.get("doc_id") != doc_id or payload.get("version") != versions[doc_id]:
+                    continue
+                hits = tuple(Hit.model_validate(h) for h in payload["hits"])
+                tokens = tuple(tuple(t) for t in payload["tokens"])
+                if len(tokens) != len(hits):
+                    raise ValueError("tokens and chunks differ in number")
+            except FileNotFoundError:
+                continue
+            # A writer may replace or remove a file while another process reads it: read Chroma instead.
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning(
+                    "lexical index file %s unreadable (%s); reading the letter from the store", path, exc
+                )
+                continue
+            out[doc_id] = Letter(doc_id, versions[doc_id], hits, tokens)
+        return out
+
+    def _persist(self, versions: Mapping[str, str], letters: Sequence[Letter]) -> None:
+        """Write ``letters``' files and those of the snapshot's letters that have none; remove files of
+        letters no longer committed, and older layouts."""
+        folder = self._folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        written = {letter.doc_id for letter in letters}
+        postings = self._snap.postings
+        unwritten = [
+            d for d in versions if d not in written and d in postings.letters and not self._file(d).exists()
+        ]
+        for doc_id in unwritten:
+            hits = postings.letter_hits(doc_id)
+            letters = [
+                *letters,
+                Letter(doc_id, versions[doc_id], hits, tuple(tuple(_tokens(h)) for h in hits)),
+            ]
+        for letter in letters:
             payload = {
-                "fingerprint": snap.fingerprint,
-                "versions": dict(snap.versions),
-                "hits": [h.model_dump() for h in snap.hits],
-                "df": dict(snap.df),
-                "tokenizer": TOKENIZER_VERSION,
-                "format": _FORMAT,
+                "doc_id": letter.doc_id,
+                "version": letter.version,
+                "hits": [h.model_dump() for h in letter.hits],
+                "tokens": [list(t) for t in letter.tokens],
             }
-            (tmp / "chunks.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-            if target.exists():  # unreadable or from an older layout: replace it
-                shutil.rmtree(target, ignore_errors=True)
-            os.replace(tmp, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    def _remove_others(self, fingerprint: str) -> None:
-        keep = self._folder(fingerprint).name
-        if not self.path.is_dir():
-            return
+            fd, tmp = tempfile.mkstemp(prefix=".writing-", dir=folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    json.dump(payload, out, ensure_ascii=False)
+                os.replace(tmp, self._file(letter.doc_id))
+            finally:
+                Path(tmp).unlink(missing_ok=True)
+        keep = {self._file(d).name for d in versions}
+        for child in folder.iterdir():
+            if child.name not in keep:
+                child.unlink(missing_ok=True)
         for child in self.path.iterdir():
-            if child.name != keep:
+            if child != folder:
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
 
-    def _load(self, fingerprint: str, versions: Mapping[str, str]) -> Snapshot | None:
-        folder = self._folder(fingerprint)
-        meta_file = folder / "chunks.json"
-        if not meta_file.exists():
-            return None
-        try:
-            payload = json.loads(meta_file.read_text(encoding="utf-8"))
-            if (
-                payload.get("fingerprint") != fingerprint
-                or payload.get("versions") != dict(versions)
-                or payload.get("tokenizer") != TOKENIZER_VERSION
-                or payload.get("format") != _FORMAT
-            ):
-                return None
-            hits = tuple(Hit.model_validate(h) for h in payload["hits"])
-            bm25 = bm25s.BM25.load(str(folder / "bm25")) if hits else None
-        # A writer may remove an old folder while another process reads it: rebuilding is the answer.
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("lexical index at %s unreadable (%s); rebuilding", folder, exc)
-            return None
-        return Snapshot(fingerprint, dict(versions), hits, bm25, payload.get("df", {}))
 
-
-def _indexed_text(hit: Hit) -> str:
-    return f"{hit.section}\n{hit.text}"
+def _tokens(hit: Hit) -> list[str]:
+    return tokenize(f"{hit.section}\n{hit.text}")

@@ -17,9 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -35,7 +37,12 @@ from rag.types import Chunk, Document, DocumentInfo, Filters, Hit, LetterMeta
 log = logging.getLogger(__name__)
 
 _BATCH = 256
+_WRITE_BATCH = 2048  # chunks per upsert (Chroma's limit is higher; each call costs ~0.1-0.2 s)
 _FALLBACK_CANDIDATES = 500
+# A filter that matches at most this many chunks is searched exactly: the vector index's filtered search
+# is approximate and, when few chunks match (one letter, one user's letters), can miss some of them.
+_EXACT_LIMIT = 2000
+_STATE_ID = "write"
 # Never a real chunk id: deleting it is a no-op write (see ``ChromaStore.catch_up``).
 _NO_SUCH_ID = "\x00dafu-catch-up"
 
@@ -92,6 +99,9 @@ class ChromaStore:
         self.chunks = client.get_or_create_collection(
             f"{namespace}_chunks", embedding_function=None, metadata=space
         )
+        # One record whose token changes with every committed write: processes sharing a Chroma server
+        # look at it to know whether anything changed, instead of re-reading every document record.
+        self.state = client.get_or_create_collection(f"{namespace}_state", embedding_function=None)
 
     # -- reading -------------------------------------------------------------------------
     def versions(self) -> dict[str, str]:
@@ -110,6 +120,15 @@ class ChromaStore:
             }
             self._versions = versions
         return dict(versions)
+
+    def write_token(self) -> str:
+        """Changes whenever a document is committed or deleted (by any process on this store)."""
+        got = self.state.get(ids=[_STATE_ID], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0].get("token", "")) if got["ids"] and metas and metas[0] else ""
+
+    def _wrote(self) -> None:
+        self.state.upsert(ids=[_STATE_ID], embeddings=[[0.0]], metadatas=[{"token": uuid.uuid4().hex}])
 
     def forget_versions(self) -> None:
         """Re-read the committed versions on next use (another process may have written)."""
@@ -137,6 +156,17 @@ class ChromaStore:
         metas = got["metadatas"] or []
         return str(metas[0]["source"]) if got["ids"] and metas and metas[0] else None
 
+    def read_keys(self, doc_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """doc_id -> (read key, source file name) of the committed documents among ``doc_ids`` that
+        have a read key."""
+        out: dict[str, tuple[str, str]] = {}
+        for i in range(0, len(doc_ids), _BATCH):
+            got = self.docs.get(ids=list(doc_ids[i : i + _BATCH]), include=["metadatas"])
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                if meta and meta.get("read_key"):
+                    out[doc_id] = (str(meta["read_key"]), str(meta["source"]))
+        return out
+
     def get_document(self, doc_id: str) -> Document | None:
         """The document, or None when it is not indexed or the current read may not see it."""
         if not visible(doc_id):
@@ -155,6 +185,16 @@ class ChromaStore:
             ocr_spans=tuple(tuple(s) for s in reading.get("ocr_spans", ())),
             notes=tuple(reading.get("notes", ())),
         )
+
+    def metas(self, doc_ids: Sequence[str]) -> dict[str, LetterMeta]:
+        """The metadata of those of ``doc_ids`` that are committed and visible to the current read."""
+        out: dict[str, LetterMeta] = {}
+        for i in range(0, len(doc_ids), _BATCH):
+            got = self.docs.get(ids=list(doc_ids[i : i + _BATCH]), include=["metadatas"])
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                if meta and visible(doc_id):
+                    out[doc_id] = LetterMeta.model_validate_json(str(meta["meta_json"]))
+        return out
 
     def list_documents(self) -> list[DocumentInfo]:
         got = self.docs.get(include=["metadatas"])
@@ -183,6 +223,23 @@ class ChromaStore:
         out.sort(key=lambda pair: (pair[1].doc_id, pair[0]))
         return [hit for _, hit in out]
 
+    def letter_hits(self, doc_ids: Sequence[str]) -> dict[str, list[Hit]]:
+        """The committed chunks of each of ``doc_ids`` that has any, in reading order (score 0)."""
+        versions = self.versions()
+        out: dict[str, list[tuple[int, Hit]]] = {}
+        for i in range(0, len(doc_ids), _BATCH):
+            batch = list(doc_ids[i : i + _BATCH])
+            where = {"doc_id": batch[0]} if len(batch) == 1 else {"doc_id": {"$in": batch}}
+            got = self.chunks.get(where=where, include=["metadatas", "documents"])
+            for cid, meta, text in zip(
+                got["ids"], got["metadatas"] or [], got["documents"] or [], strict=True
+            ):
+                if meta is not None and versions.get(str(meta["doc_id"])) == meta["version"]:
+                    out.setdefault(str(meta["doc_id"]), []).append(
+                        (int(meta["ordinal"]), _hit(cid, text, meta, 0.0, "lexical"))
+                    )
+        return {d: [hit for _, hit in sorted(pairs, key=lambda p: p[0])] for d, pairs in out.items()}
+
     def query(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
         """Nearest committed chunks, scored by cosine similarity."""
         count = self.chunks.count()
@@ -193,25 +250,9 @@ class ChromaStore:
         if allowed is not None:  # the caller may see only these documents (index.visibility)
             only_these = {"doc_id": {"$in": sorted(allowed)}}
             where = only_these if where is None else {"$and": [*_clauses(where), only_these]}
-        try:
-            got = self.chunks.query(
-                query_embeddings=[list(embedding)],
-                n_results=min(k, count),
-                where=where,
-                include=["metadatas", "documents", "distances"],
-            )
-        except chromadb.errors.ChromaError as exc:
-            if where is None:
-                raise
-            # Another process committed chunks this process's vector index has not caught up with yet
-            # (it will on the next read): a filtered search then fails inside Chroma ("Error finding
-            # id"). Search without the filter and apply it here instead.
-            log.warning("filtered dense search failed (%s); filtering the unfiltered results", exc)
-            got = self.chunks.query(
-                query_embeddings=[list(embedding)],
-                n_results=min(count, max(10 * k, _FALLBACK_CANDIDATES)),
-                include=["metadatas", "documents", "distances"],
-            )
+        got = self._exact_query(embedding, where) if where is not None else None
+        if got is None:
+            got = self._index_query(embedding, k, count, where)
         versions = self.versions()
         out = []
         for cid, meta, text, dist in zip(
@@ -224,6 +265,56 @@ class ChromaStore:
                 if matches(filters, hit) and visible(hit.doc_id):
                     out.append(hit)
         return out[:k]
+
+    def _exact_query(self, embedding: Sequence[float], where: dict[str, Any]) -> dict[str, Any] | None:
+        """Every chunk ``where`` matches, ranked by exact cosine similarity, in the shape of Chroma's query
+        result; None when more than ``_EXACT_LIMIT`` match (the vector index is the faster way then)."""
+        import numpy as np
+
+        ids = self.chunks.get(where=where, limit=_EXACT_LIMIT + 1, include=[])["ids"]
+        if len(ids) > _EXACT_LIMIT:
+            return None
+        if not ids:
+            return {"ids": [[]], "metadatas": [[]], "documents": [[]], "distances": [[]]}
+        got = self.chunks.get(ids=ids, include=["embeddings", "metadatas", "documents"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        query = np.asarray(embedding, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1) * (float(np.linalg.norm(query)) or 1.0)
+        similarity = vectors @ query / np.where(norms > 0, norms, 1.0)
+        order = np.argsort(-similarity, kind="stable")
+        return {
+            "ids": [[got["ids"][i] for i in order]],
+            "metadatas": [[got["metadatas"][i] for i in order]],
+            "documents": [[got["documents"][i] for i in order]],
+            "distances": [[1.0 - float(similarity[i]) for i in order]],
+        }
+
+    def _index_query(
+        self, embedding: Sequence[float], k: int, count: int, where: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        try:
+            return dict(
+                self.chunks.query(
+                    query_embeddings=[list(embedding)],
+                    n_results=min(k, count),
+                    where=where,
+                    include=["metadatas", "documents", "distances"],
+                )
+            )
+        except chromadb.errors.ChromaError as exc:
+            if where is None:
+                raise
+            # Another process committed chunks this process's vector index has not caught up with yet
+            # (it will on the next read): a filtered search then fails inside Chroma ("Error finding
+            # id"). Search without the filter and apply it here instead.
+            log.warning("filtered dense search failed (%s); filtering the unfiltered results", exc)
+            return dict(
+                self.chunks.query(
+                    query_embeddings=[list(embedding)],
+                    n_results=min(count, max(10 * k, _FALLBACK_CANDIDATES)),
+                    include=["metadatas", "documents", "distances"],
+                )
+            )
 
     def similar_documents(self, embedding: Sequence[float], k: int) -> list[tuple[str, float]]:
         count = self.docs.count()
@@ -241,59 +332,66 @@ class ChromaStore:
 
     # -- writing -------------------------------------------------------------------------
     def put_document(
-        self, doc: Document, version: str, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]]
+        self,
+        doc: Document,
+        version: str,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        *,
+        read_key: str = "",
     ) -> None:
-        if not chunks:
-            raise DafuError(f"文档 {doc.source} 没有可索引的文字。")
-        meta = doc.meta
-        common = {
-            "doc_id": doc.doc_id,
-            "version": version,
-            "doc_number": meta.doc_number,
-            "title": meta.title,
-            "kind": meta.kind,
-            "proposer": meta.proposer,
-            "year": meta.year if meta.year is not None else -1,
-        }
-        for i in range(0, len(chunks), _BATCH):
-            part = chunks[i : i + _BATCH]
+        """Commit one document (see the write protocol above). ``read_key``: what identifies the file's
+        bytes as read (``Ingestor.read_key``), so that an unchanged file is skipped unread next time."""
+        self.put_documents([Put(doc, version, chunks, embeddings, read_key)])
+
+    def put_documents(self, puts: Sequence[Put]) -> None:
+        """Commit several documents with one write of their chunks and one of their records (the commit
+        point of all of them): a store's writes cost per call more than per chunk."""
+        for put in puts:
+            if not put.chunks:
+                raise DafuError(f"文档 {put.doc.source} 没有可索引的文字。")
+        rows = [(put, c, e) for put in puts for c, e in zip(put.chunks, put.embeddings, strict=True)]
+        for i in range(0, len(rows), _WRITE_BATCH):
+            part = rows[i : i + _WRITE_BATCH]
             self.chunks.upsert(
-                ids=[c.chunk_id for c in part],
-                documents=[c.text for c in part],
-                embeddings=[list(e) for e in embeddings[i : i + _BATCH]],
+                ids=[c.chunk_id for _, c, _ in part],
+                documents=[c.text for _, c, _ in part],
+                embeddings=[list(e) for _, _, e in part],
                 metadatas=[
                     {
-                        **common,
+                        **_common(put.doc, put.version),
                         "start": c.start,
                         "end": c.end,
                         "section": c.section,
                         "ordinal": c.ordinal,
                         "ocr": c.ocr,
                     }
-                    for c in part
+                    for put, c, _ in part
                 ],
             )
         self._versions = None
-        centroid = _normalised_mean(embeddings)
-        self._versions = None
         self.docs.upsert(
-            ids=[doc.doc_id],
-            documents=[doc.text],
-            embeddings=[centroid],
+            ids=[put.doc.doc_id for put in puts],
+            documents=[put.doc.text for put in puts],
+            embeddings=[_normalised_mean(put.embeddings) for put in puts],
             metadatas=[
                 {
-                    **common,
-                    "source": doc.source,
-                    "content_hash": doc.content_hash,
-                    "chars": len(doc.text),
-                    "chunks": len(chunks),
-                    "meta_json": meta.model_dump_json(),
-                    "reading_json": json.dumps({"ocr_spans": doc.ocr_spans, "notes": doc.notes}),
+                    **_common(put.doc, put.version),
+                    "source": put.doc.source,
+                    "content_hash": put.doc.content_hash,
+                    "chars": len(put.doc.text),
+                    "chunks": len(put.chunks),
+                    "meta_json": put.doc.meta.model_dump_json(),
+                    "reading_json": json.dumps({"ocr_spans": put.doc.ocr_spans, "notes": put.doc.notes}),
+                    "read_key": put.read_key,
                 }
+                for put in puts
             ],
         )
         self._versions = None
-        self._delete_stale_chunks(doc.doc_id, version)
+        # Older versions' chunks, and any an interrupted write of these documents left.
+        self._delete_stale_chunks([(put.doc.doc_id, put.version) for put in puts])
+        self._wrote()
 
     def delete_document(self, doc_id: str) -> bool:
         if not self.docs.get(ids=[doc_id])["ids"]:
@@ -302,26 +400,57 @@ class ChromaStore:
         self.docs.delete(ids=[doc_id])  # commit point: its chunks are now invisible
         self._versions = None
         self.chunks.delete(where={"doc_id": doc_id})
+        self._wrote()
         return True
 
     def collect_garbage(self) -> int:
         """Delete chunks not belonging to a committed document version (left by an interrupted write)."""
         self._versions = None
         versions = self.versions()
-        got = self.chunks.get(include=["metadatas"])
-        stale = [
-            cid
-            for cid, m in zip(got["ids"], got["metadatas"] or [], strict=True)
-            if m is None or versions.get(str(m["doc_id"])) != m["version"]
-        ]
+        # A chunk's id is "doc_id:version:ordinal" (document ids have no colon): the ids alone say
+        # which chunks are stale, without reading 100k chunks' metadata at every start.
+        committed = {f"{doc_id}:{version}" for doc_id, version in versions.items()}
+        ids = self.chunks.get(include=[])["ids"]
+        stale = [cid for cid in ids if cid.rsplit(":", 1)[0] not in committed]
         for i in range(0, len(stale), _BATCH):
             self.chunks.delete(ids=stale[i : i + _BATCH])
         if stale:
             log.info("removed %d chunks left by an interrupted write", len(stale))
         return len(stale)
 
-    def _delete_stale_chunks(self, doc_id: str, version: str) -> None:
-        self.chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]})
+    def _delete_stale_chunks(self, committed: Sequence[tuple[str, str]]) -> None:
+        """Delete the chunks of other versions than the committed one of each (doc_id, version)."""
+        clauses: list[dict[str, Any]] = [
+            {"$and": [{"doc_id": doc_id}, {"version": {"$ne": version}}]} for doc_id, version in committed
+        ]
+        for i in range(0, len(clauses), _BATCH):
+            part = clauses[i : i + _BATCH]
+            self.chunks.delete(where=part[0] if len(part) == 1 else {"$or": part})
+
+
+@dataclass(frozen=True)
+class Put:
+    """One document to commit: its record, version, chunks, their vectors, and its read key."""
+
+    doc: Document
+    version: str
+    chunks: Sequence[Chunk]
+    embeddings: Sequence[Sequence[float]]
+    read_key: str = ""
+
+
+def _common(doc: Document, version: str) -> dict[str, Any]:
+    """Metadata of a document's record and of each of its chunks (filters apply to both)."""
+    meta = doc.meta
+    return {
+        "doc_id": doc.doc_id,
+        "version": version,
+        "doc_number": meta.doc_number,
+        "title": meta.title,
+        "kind": meta.kind,
+        "proposer": meta.proposer,
+        "year": meta.year if meta.year is not None else -1,
+    }
 
 
 def chroma_where(filters: Filters | None) -> dict[str, Any] | None:

@@ -670,7 +670,7 @@ class DafuService:
         try:
             with self._reading() as snap:
                 self.retrievers["hybrid"].retrieve(self.parser.parse("答复"), 1)
-                documents, chunks = len(snap.versions), len(snap.hits)
+                documents, chunks = len(snap.versions), len(snap)
         except Exception as exc:  # whatever broke, the answer is "not ok", with what broke
             log.exception("health check failed")
             status, problem, documents, chunks = "error", f"{type(exc).__name__}: {exc}", 0, 0

@@ -74,9 +74,10 @@ class AccessStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         sqlite.create(path, _SCHEMA)
+        self._kept = sqlite.Kept(path, "synchronous=NORMAL")
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
-        return sqlite.connect(self.path, "synchronous=NORMAL")
+        return self._kept.connect()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

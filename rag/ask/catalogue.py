@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from index.store import ChromaStore
 from index.visibility import unrestricted, visible
+from rag.ask.question import LetterIndex
 from rag.types import LetterMeta
 
 
@@ -18,10 +19,18 @@ class Catalogue:
         self.store = store
         self.version = version
         self._cached: tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]] = (None, [], {})
+        self._index: tuple[str | None, LetterIndex] = (None, LetterIndex())
 
     def __call__(self) -> list[tuple[str, LetterMeta]]:
         """The letters the current read may see (``index.visibility``); the cache holds them all."""
         return [(doc_id, meta) for doc_id, meta in self._current()[1] if visible(doc_id)]
+
+    def index(self) -> LetterIndex:
+        """Every letter by what a question can name it by (lookups keep only what the read may see)."""
+        version, letters, _ = self._current()
+        if self._index[0] != version:
+            self._index = (version, LetterIndex.of(letters))
+        return self._index[1]
 
     def meta(self, doc_id: str) -> LetterMeta | None:
         return self._current()[2].get(doc_id) if visible(doc_id) else None

@@ -10,10 +10,12 @@ for one corpus.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, cast
 
 from index.tokenize import tokenize
+from index.visibility import visible
 from rag.types import LetterMeta
 from rag.vocabulary import (
     DOC_NUMBER,
@@ -180,6 +182,97 @@ class Question:
         return _part(self.ask, self.ask_tokens or self.token_set, True)
 
 
+@dataclass(frozen=True)
+class LetterIndex:
+    """The catalogue's letters looked up by what a question can name them by — 文号, serial or proposal
+    number, person, issuer, place — so that parsing a question costs the names it could contain, not
+    a pass over every letter. Built once per committed state; answers keep the catalogue's order."""
+
+    letters: tuple[tuple[str, LetterMeta], ...] = ()
+    order: dict[str, int] = field(default_factory=dict)
+    meta: dict[str, LetterMeta] = field(default_factory=dict)
+    by_doc_number: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_key: dict[str, tuple[str, ...]] = field(default_factory=dict)  # proposal_key of serial or number
+    by_person: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_issuer: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_place: dict[str, tuple[str, ...]] = field(default_factory=dict)  # places in the issuers' names
+
+    @classmethod
+    def of(cls, letters: Sequence[tuple[str, LetterMeta]]) -> LetterIndex:
+        def add(table: dict[str, list[str]], key: str, doc_id: str) -> None:
+            ids = table.setdefault(key, [])
+            if not ids or ids[-1] != doc_id:
+                ids.append(doc_id)
+
+        numbers: dict[str, list[str]] = {}
+        keys: dict[str, list[str]] = {}
+        persons: dict[str, list[str]] = {}
+        issuers: dict[str, list[str]] = {}
+        places: dict[str, list[str]] = {}
+        for doc_id, meta in letters:
+            if meta.doc_number:
+                add(numbers, meta.doc_number, doc_id)
+            serial = doc_number_serial(meta.doc_number)
+            if serial:
+                add(keys, proposal_key(serial), doc_id)
+            if meta.proposal_number:
+                add(keys, proposal_key(meta.proposal_number), doc_id)
+            for name in person_names(meta.proposer):
+                if len(name) >= 2:
+                    add(persons, name, doc_id)
+            if meta.issuer:
+                add(issuers, meta.issuer, doc_id)
+                for place in issuer_places(meta.issuer):
+                    add(places, place, doc_id)
+
+        def frozen(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+            return {k: tuple(v) for k, v in table.items()}
+
+        return cls(
+            tuple(letters),
+            {doc_id: i for i, (doc_id, _) in enumerate(letters)},
+            dict(letters),
+            frozen(numbers),
+            frozen(keys),
+            frozen(persons),
+            frozen(issuers),
+            frozen(places),
+        )
+
+    def _ordered(self, groups: Iterable[tuple[str, ...]]) -> list[str]:
+        ids = {d for group in groups for d in group if visible(d)}
+        return sorted(ids, key=self.order.__getitem__)
+
+    def named_by_number(self, full: set[str], refs: frozenset[str]) -> list[str]:
+        """By 文号 when the text writes one; else by serial or proposal number ("121号", "第0197号")."""
+        if full:
+            return self._ordered(self.by_doc_number.get(n, ()) for n in full)
+        return self._ordered(self.by_key.get(proposal_key(r), ()) for r in refs)
+
+    def naming_person(self, text: str) -> list[str]:
+        return self._ordered(ids for name, ids in self.by_person.items() if name in text)
+
+    def of_issuer(self, text: str) -> list[str]:
+        """Letters of a body the text names, in full or abbreviated (科技局 for 科学技术局)."""
+        mentions = [m.group(1) for m in _ORG.finditer(text)]
+        if not mentions:
+            return []
+        return self._ordered(
+            ids for issuer, ids in self.by_issuer.items() if any(abbreviates(m, issuer) for m in mentions)
+        )
+
+    def places_in(self, text: str) -> set[str]:
+        return {p for p, ids in self.by_place.items() if p in text and any(visible(d) for d in ids)}
+
+
+class _Indexed(Protocol):
+    """A catalogue that keeps its own ``LetterIndex`` (``rag.ask.catalogue.Catalogue``)."""
+
+    def __call__(self) -> Sequence[tuple[str, LetterMeta]]: ...
+
+    def index(self) -> LetterIndex: ...
+
+
 class QuestionParser:
     """``parse(text) -> Question``; ``letters`` lists the indexed letters a question may name.
 
@@ -198,20 +291,26 @@ class QuestionParser:
             out += token_pieces(token, self.known) if len(token) >= 3 and not self.known(token) else [token]
         return out
 
+    def _index(self) -> LetterIndex:
+        index = getattr(self.letters, "index", None)
+        if callable(index):
+            return cast(_Indexed, self.letters).index()
+        return LetterIndex.of(list(self.letters()))
+
     def parse(self, text: str) -> Question:
-        catalogue = list(self.letters())
+        letters = self._index()
         tokens = tuple(self._known(asked(text)))
         full = {normalise_doc_number(m.group(0)) for m in DOC_NUMBER.finditer(text)}
         refs = letter_refs(text)
         named: list[str] = []
-        by_number = [d for d, m in catalogue if _named_by_number(m, full, refs)]
-        by_person = [d for d, m in catalogue if _names_person(m, text)]
-        by_issuer = [d for d, m in catalogue if _names_issuer(m, text)]
+        by_person = letters.naming_person(text)
+        by_issuer = letters.of_issuer(text)
         if full or refs:
-            named = by_number
+            named = letters.named_by_number(full, refs)
         elif by_person:
             named = [d for d in by_person if d in by_issuer] or by_person
-        mentions = _mentions(text, [(d, m) for d, m in catalogue if d in named or d in by_issuer])
+        chosen = set(named) | set(by_issuer)
+        mentions = _mentions(text, [(d, letters.meta[d]) for d in letters._ordered([tuple(chosen)])])
         naming = set(refs) | {t for mention in mentions for t in tokenize(mention)}
         ask = text
         preamble = _PREAMBLE.match(text)
@@ -242,7 +341,7 @@ class QuestionParser:
             issuer_letters=tuple(by_issuer),
             names_doc_number=bool(full),
             years=frozenset(_YEAR.findall(text)),
-            places=frozenset(_places(ask, catalogue)),
+            places=frozenset(_places(ask, letters)),
             ask_tokens=ask_tokens,
             locator=locator,
             answer_type=frozenset(t for m in _ANSWER_TYPE.finditer(ask) for t in tokenize(m.group(1))),
@@ -251,28 +350,6 @@ class QuestionParser:
             kind_words=frozenset(w for w in ("提案", "建议") if w in text),
             relative_years=frozenset(w for w in RELATIVE_YEARS if w in ask),
         )
-
-
-def _named_by_number(meta: LetterMeta, full: set[str], refs: frozenset[str]) -> bool:
-    """By its 文号; else by its serial or proposal number ("121号", "第0197号")."""
-    if full:
-        return bool(meta.doc_number) and meta.doc_number in full
-    keys = {proposal_key(r) for r in refs}
-    serial = doc_number_serial(meta.doc_number)
-    return bool(serial and proposal_key(serial) in keys) or bool(
-        meta.proposal_number and proposal_key(meta.proposal_number) in keys
-    )
-
-
-def _names_person(meta: LetterMeta, text: str) -> bool:
-    return any(name in text for name in person_names(meta.proposer) if len(name) >= 2)
-
-
-def _names_issuer(meta: LetterMeta, text: str) -> bool:
-    """The question names the letter's issuer, in full or abbreviated (科技局 for 科学技术局)."""
-    if not meta.issuer:
-        return False
-    return any(abbreviates(m.group(1), meta.issuer) for m in _ORG.finditer(text))
 
 
 def abbreviates(mention: str, name: str) -> bool:
@@ -312,14 +389,13 @@ def without(text: str, mentions: Sequence[str]) -> str:
     return text
 
 
-def _places(text: str, catalogue: Sequence[tuple[str, LetterMeta]]) -> set[str]:
+def _places(text: str, letters: LetterIndex) -> set[str]:
     """Places the question names: with their level (郑州市), a province, or a place of an indexed issuer."""
     found = {
         m.group(1) for m in _PLACE.finditer(text) if not any(m.group(1).endswith(w) for w in _AREA_WORDS)
     }
     found |= {p for p in PROVINCES if p in text}
-    for _, meta in catalogue:
-        found |= {p for p in issuer_places(meta.issuer) if p in text}
+    found |= letters.places_in(text)
     # A place inside another one found (惠济 in 惠济区 was found as 惠济) is the same mention.
     return {p for p in found if len(p) >= 2}
 

@@ -62,9 +62,10 @@ class ConversationStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         sqlite.create(path, _SCHEMA)
+        self._kept = sqlite.Kept(path, "synchronous=NORMAL", "foreign_keys=ON")
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
-        return sqlite.connect(self.path, "synchronous=NORMAL", "foreign_keys=ON")
+        return self._kept.connect()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import getpass
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from index.ingest import IngestReport
 from rag.access.model import Principal, Role
@@ -60,16 +68,30 @@ def service(settings: Settings | None = None) -> DafuService:
 def ingest_with_progress(
     svc: DafuService, paths: list[Path], *, replace: bool = False, label: str | None = None
 ) -> IngestReport:
+    """Ingest with a progress bar (files done, files per second, time left). Interrupted (Ctrl-C), the
+    letters committed so far stay indexed and the next run goes on from there: unchanged files are
+    skipped on a hash."""
+    started = time.monotonic()
     with Progress(
-        TextColumn("[bold]索引"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("[bold]索引"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), TextColumn("剩余"), TimeRemainingColumn(), TextColumn("{task.description}"),
+        console=console, transient=False,
     ) as bar:  # fmt: skip
-        task = bar.add_task("", total=None)
+        task = bar.add_task("", total=None, rate="")
 
         def progress(name: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total, description=name)
+            elapsed = time.monotonic() - started
+            rate = f"{done / elapsed:.1f} 个/秒" if done and elapsed > 0 else ""
+            bar.update(task, completed=done, total=total, description=name, rate=rate)
 
-        return svc.ingest(paths, progress, replace=replace, label=label)
+        try:
+            return svc.ingest(paths, progress, replace=replace, label=label)
+        except KeyboardInterrupt:
+            bar.stop()
+            console.print(
+                "[yellow]已中断[/yellow]：已提交的文件保留在索引中；再次运行同一命令会跳过它们，从中断处继续。"
+            )
+            raise SystemExit(130) from None
 
 
 def top_k_option(help: str = "Passages to use (default: DAFU_TOP_K).") -> Callable[[Any], Any]:

@@ -4,7 +4,8 @@ Query by document: the proposal is embedded in pieces (title, each suggestion,
 background in pieces of at most ``_PIECE`` characters, nothing truncated). Each piece queries the chunk
 vectors; a letter's piece score is its best chunk, its chunk score the mean over pieces. The mean of
 the piece vectors also queries the letters' centroid vectors. Score = 0.7 × chunk score + 0.3 × centroid
-similarity. Only reply letters (with a 文号) are listed.
+similarity. Only reply letters (with a 文号) are listed. Only the letters some piece's nearest chunks or
+the proposal's nearest centroids belong to are scored, so a draft's cost does not grow with the archive.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rag.draft.proposal import Proposal
 _PIECE = 300
 _CHUNK_WEIGHT = 0.7
 _CANDIDATES = 60  # chunks fetched per piece
+_CENTROIDS = 100  # letters fetched by their centroid vector
 
 
 class SimilarLetters:
@@ -31,22 +33,31 @@ class SimilarLetters:
         self.vectors = vectors
 
     def find(self, proposal: Proposal, k: int = 5) -> list[SimilarLetter]:
-        letters = {d.doc_id: d.meta for d in self.store.list_documents() if d.meta.doc_number}
         pieces = proposal_pieces(proposal)
-        if not letters or not pieces:
+        if not pieces:
             return []
         vectors = [self.vectors.query(piece) for piece in pieces]
-        best = {doc_id: [0.0] * len(pieces) for doc_id in letters}
+        best: dict[str, list[float]] = {}
         for i, vector in enumerate(vectors):
             for hit in self.store.query(vector.tolist(), _CANDIDATES):
-                if hit.doc_id in best:
-                    best[hit.doc_id][i] = max(best[hit.doc_id][i], hit.score)
+                scores = best.setdefault(hit.doc_id, [0.0] * len(pieces))
+                scores[i] = max(scores[i], hit.score)
         mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
         mean /= float(np.linalg.norm(mean)) or 1.0
-        centroid = dict(self.store.similar_documents(mean.tolist(), len(letters) + 10))
+        centroid = dict(self.store.similar_documents(mean.tolist(), max(_CENTROIDS, 10 * k)))
+        # Candidates: letters with a chunk among the pieces' nearest, or a centroid among the nearest
+        # (a letter in neither scores below them); only their records are read.
+        letters = {
+            d: m for d, m in self.store.metas(sorted(set(best) | set(centroid))).items() if m.doc_number
+        }
+        zeros = [0.0] * len(pieces)
         scored = [
-            (_CHUNK_WEIGHT * float(np.mean(best[d])) + (1 - _CHUNK_WEIGHT) * centroid.get(d, 0.0), d)
-            for d in letters
+            (
+                _CHUNK_WEIGHT * float(np.mean(best.get(d, zeros)))
+                + (1 - _CHUNK_WEIGHT) * centroid.get(d, 0.0),
+                d,
+            )
+            for d in sorted(letters)
         ]
         scored.sort(key=lambda item: -item[0])
         return [

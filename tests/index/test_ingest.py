@@ -30,6 +30,32 @@ def test_ingesting_the_same_folder_twice_adds_nothing(
     assert index_state(writable_service) == before
 
 
+def test_an_unchanged_file_is_not_even_read_again(
+    writable_service: DafuService, counting: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same bytes, same reader, same chunk size: skipped on a hash, for a folder and for an upload;
+    the same bytes under a new reader are read again, and not embedded when nothing read changed."""
+    import index.ingest
+
+    svc = writable_service
+    prepare = svc.ingestor.prepare
+    reads: list[str] = []
+
+    def counted(name: str, *args: object, **kwargs: object) -> object:
+        reads.append(name)
+        return prepare(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(svc.ingestor, "prepare", counted)
+    assert sorted(svc.ingest([LETTERS]).unchanged) == ALL_IDS
+    letter = LETTERS / f"{LETTER_001}.txt"
+    assert svc.upload(letter.name, letter.read_bytes()) == (LETTER_001, "unchanged")
+    assert reads == []
+    monkeypatch.setattr(index.ingest, "reader_fingerprint", lambda: "a-newer-reader")
+    assert sorted(svc.ingest([LETTERS]).unchanged) == ALL_IDS
+    assert sorted(Path(r).stem for r in reads) == ALL_IDS
+    assert counting.calls == 0
+
+
 def test_a_gb18030_copy_gives_the_same_chunks(writable_service: DafuService, tmp_path: Path) -> None:
     original = next(LETTERS.glob(f"{LETTER_001}.txt"))
     copy = tmp_path / original.name
@@ -79,6 +105,8 @@ def test_a_letter_read_differently_is_reindexed(
     letter = LETTERS / f"{LETTER_001}.txt"
     old_version = writable_service.store.versions()[LETTER_001]
     read = index.ingest.extract_meta
+    # A new release of the reader: other code (its fingerprint changes), other metadata.
+    monkeypatch.setattr(index.ingest, "reader_fingerprint", lambda: "a-newer-reader")
     monkeypatch.setattr(
         index.ingest, "extract_meta", lambda text: read(text).model_copy(update={"issuer": "某某局"})
     )
@@ -195,3 +223,33 @@ def test_two_files_with_the_same_stem_do_not_replace_each_other(
     ]
     second = writable_service.ingest([folder])
     assert second.unchanged == ["通知"] and second.added == second.updated == []
+
+
+def test_an_interrupted_folder_ingest_goes_on_where_it_stopped(
+    writable_service: DafuService, counting: CountingEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in the middle of a folder: the batches committed before stay, the index is consistent, and
+    the same command again embeds only the letters not yet committed."""
+    import index.ingest
+    from eval import synth
+    from tests.reliability.consistency import check
+
+    svc = writable_service
+    folder = tmp_path / "archive"
+    names = [p.stem for p in synth.write(folder, 7, synth.pool_of([LETTERS]), seed=4)]
+    monkeypatch.setattr(index.ingest, "_COMMIT_LETTERS", 2)
+
+    def interrupt(name: str, done: int, total: int) -> None:
+        if done == 5:  # two batches of two committed, the fifth letter read
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        svc.ingest([folder], interrupt)
+    assert counting.calls == 2
+    assert sorted(d for d in svc.store.versions() if d in names) == names[:4]
+    assert check(svc).ok
+
+    report = svc.ingest([folder])
+    assert sorted(report.unchanged) == names[:4] and sorted(report.added) == names[4:]
+    assert counting.calls == 4  # the last three letters: one batch of two, then one
+    assert check(svc).ok

@@ -1,15 +1,24 @@
-"""The BM25 index is persisted beside Chroma, reused when current, rebuilt when missing or stale."""
+"""The BM25 index is persisted beside Chroma letter by letter, reused when current, read again from Chroma
+where a file is missing or stale, and changed by the letters that change."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
-from index.lexical import LexicalIndex
+from index.store import ChromaStore
 from index.tokenize import tokenize
 from rag.service import DafuService, build_service
+from rag.types import Hit
+
+NEW_LETTER = (
+    "某办函〔2025〕9号\n关于测试提案的答复函\n某某委员：\n您的提案收悉，现答复如下：\n"
+    "2024年全市技术合同成交额达到321亿元，同比增长18%。\n"
+)
 
 QUERIES = ["总营收1588亿元", "眼谷 国家级平台", "医疗器械产业园区", "揭榜挂帅"]
 
@@ -20,53 +29,92 @@ def _results(service: DafuService) -> list[list[tuple[str, float]]]:
     ]
 
 
-def _folder(service: DafuService):  # type: ignore[no-untyped-def]
-    """The persisted folder of the index's current state (one folder per committed state)."""
-    return service.lexical._folder(service.lexical.fingerprint)
+def _files(service: DafuService) -> list[Path]:
+    """The persisted letters of the index (one file per committed letter)."""
+    return sorted(service.lexical._folder().glob("*.json"))
+
+
+def _reads_from_chroma(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Record which letters the lexical index reads from Chroma (instead of its own files)."""
+    calls: list[list[str]] = []
+    original = ChromaStore.letter_hits
+
+    def recorded(self: ChromaStore, doc_ids: Sequence[str]) -> dict[str, list[Hit]]:
+        calls.append(list(doc_ids))
+        return original(self, doc_ids)
+
+    monkeypatch.setattr(ChromaStore, "letter_hits", recorded)
+    return calls
 
 
 def test_lexical_index_is_persisted_and_reused(
     writable_service: DafuService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = _results(writable_service)
-    assert (_folder(writable_service) / "chunks.json").exists()
-
-    def no_rebuild(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a current lexical index must be loaded, not rebuilt")
-
-    monkeypatch.setattr(LexicalIndex, "rebuild", no_rebuild)
+    assert len(_files(writable_service)) == len(writable_service.store.versions())
+    reads = _reads_from_chroma(monkeypatch)
     reloaded = build_service(writable_service.settings)
     assert _results(reloaded) == expected
+    assert reads == []
 
 
 def test_missing_lexical_index_is_rebuilt_from_chroma(writable_service: DafuService) -> None:
     expected = _results(writable_service)
-    shutil.rmtree(_folder(writable_service))
+    shutil.rmtree(writable_service.lexical._folder())
     rebuilt = build_service(writable_service.settings)
     assert _results(rebuilt) == expected
-    assert (_folder(rebuilt) / "chunks.json").exists()
+    assert len(_files(rebuilt)) == len(rebuilt.store.versions())
 
 
-def test_stale_lexical_index_is_rebuilt(writable_service: DafuService) -> None:
+def test_stale_lexical_file_is_not_used(
+    writable_service: DafuService, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = _results(writable_service)
-    meta_file = _folder(writable_service) / "chunks.json"
-    payload = json.loads(meta_file.read_text(encoding="utf-8"))
-    # A stale index: different fingerprint, and content that would give different results.
-    payload["fingerprint"] = "0" * 16
-    payload["hits"] = payload["hits"][:3]
-    meta_file.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    stale = _files(writable_service)[0]
+    payload = json.loads(stale.read_text(encoding="utf-8"))
+    # A stale file: another version, and content that would give different results.
+    payload["version"] = "0" * 16
+    payload["hits"], payload["tokens"] = payload["hits"][:1], payload["tokens"][:1]
+    stale.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    reads = _reads_from_chroma(monkeypatch)
 
     rebuilt = build_service(writable_service.settings)
 
+    assert reads == [[payload["doc_id"]]]
     assert rebuilt.lexical.fingerprint == rebuilt.store.fingerprint()
     assert len(rebuilt.lexical) == sum(d.chunks for d in rebuilt.documents())
     assert _results(rebuilt) == expected
 
 
-def test_unreadable_lexical_index_is_rebuilt(writable_service: DafuService) -> None:
+def test_unreadable_lexical_file_is_not_used(writable_service: DafuService) -> None:
     expected = _results(writable_service)
-    (_folder(writable_service) / "chunks.json").write_text("{not json", encoding="utf-8")
+    _files(writable_service)[0].write_text("{not json", encoding="utf-8")
     assert _results(build_service(writable_service.settings)) == expected
+
+
+def test_one_changed_letter_is_all_that_is_read_again(
+    writable_service: DafuService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uploading or deleting one letter changes the index by that letter: the others are neither read
+    from Chroma nor tokenised again, and the result is the index a rebuild would give."""
+    svc = writable_service
+    reads = _reads_from_chroma(monkeypatch)
+    svc.upload("新增答复.txt", NEW_LETTER.encode())
+    assert reads == [["新增答复"]]
+    svc.delete("新增答复")
+    assert reads == [["新增答复"]]
+    svc.upload("新增答复.txt", NEW_LETTER.replace("321亿元", "322亿元").encode())
+    changed = _results(svc) + [
+        [(h.chunk_id, round(h.score, 6)) for h in svc.lexical.search(tokenize("技术合同成交额"), 10)]
+    ]
+    monkeypatch.undo()
+    svc.lexical.rebuild(svc.store)
+    assert (
+        _results(svc)
+        + [[(h.chunk_id, round(h.score, 6)) for h in svc.lexical.search(tokenize("技术合同成交额"), 10)]]
+        == changed
+    )
+    assert len(_files(svc)) == len(svc.store.versions())
 
 
 def test_lexical_search_ranks_the_revenue_passage_first(service: DafuService) -> None:

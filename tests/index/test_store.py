@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.store import ChromaStore, chroma_where, matches
@@ -140,3 +141,28 @@ def test_filtered_dense_query(service: DafuService) -> None:
     results = service.store.query(vector, 10, Filters(kind="人大建议"))
     assert results and {h.doc_number for h in results} == {"温科提复〔2024〕115号"}
     assert all(-1.0 <= h.score <= 1.0 and h.sources == ("dense",) for h in results)
+
+
+def test_a_narrow_filter_is_searched_exactly(service: DafuService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within one letter every chunk is ranked by its exact cosine similarity: the vector index's filtered
+    search is approximate and may miss some of a few matching chunks."""
+    store = service.store
+    doc_id = LETTER_001
+    vector = service.embedder.get_query_embedding("生命健康产业总营收")
+
+    def no_index(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a letter's few chunks are not looked up in the vector index")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "_index_query", no_index)
+        results = store.query(vector, 1000, Filters(doc_id=doc_id))
+    stored = store.chunks.get(where={"doc_id": doc_id}, include=["embeddings"])
+    want = {
+        cid: float(np.dot(e, vector) / (np.linalg.norm(e) * np.linalg.norm(vector)))
+        for cid, e in zip(stored["ids"], stored["embeddings"], strict=True)
+    }
+    assert [h.chunk_id for h in results] == sorted(want, key=lambda c: -want[c])
+    assert all(h.score == pytest.approx(want[h.chunk_id], abs=1e-5) for h in results)
+    # More matches than the exact limit: the vector index answers, with the same best chunk.
+    monkeypatch.setattr("index.store._EXACT_LIMIT", 3)
+    assert store.query(vector, 5, Filters(doc_id=doc_id))[0].chunk_id == results[0].chunk_id

@@ -57,8 +57,15 @@ def check(service: DafuService) -> Consistency:
         )
     if service.lexical.fingerprint != store.fingerprint():
         out.disagreements.append("lexical index built for another state of the store")
-    # Every committed chunk is reachable by dense search within its letter (a vector index that lost
-    # chunks, or holds deleted ones, fails here: "Error finding id" or missing chunks).
+    # The vector index holds every committed chunk: an unfiltered search for all of them finds each
+    # (one that lost a chunk fails here; deleted ones it still holds are dropped by version, as readers do).
+    if committed:
+        probe = store.chunks.get(ids=[min(committed)], include=["embeddings"])["embeddings"][0]
+        reached = set(store.chunks.query(query_embeddings=[list(probe)], n_results=len(raw["ids"]))["ids"][0])
+        if committed - reached:
+            out.disagreements.append(f"the vector index lacks {len(committed - reached)} committed chunks")
+    # Every committed chunk is found by dense search within its letter ("Error finding id" or missing
+    # chunks fail here).
     retriever = service.retrievers["dense"]
     for doc_id, (_version, n) in expected.items():
         question = service.parser.parse("答复")

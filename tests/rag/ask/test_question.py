@@ -46,3 +46,49 @@ def test_intents_and_years(catalogue: list[tuple[str, LetterMeta]]) -> None:
     assert make_question("去年建成了多少充电桩？", catalogue).relative_years == {"去年"}
     plain = make_question("全市累计建成多少个公共充电桩？", catalogue)
     assert not plain.catalogue and not plain.summary
+
+
+def test_the_letter_index_finds_what_a_pass_over_every_letter_finds() -> None:
+    """Many letters of invented bodies and people (the scale benchmark's generator): each lookup of
+    the index equals the plain pass over the catalogue it replaces, and keeps to what the read may see."""
+    import re
+
+    from eval import synth
+    from index.metadata import extract_meta
+    from index.visibility import only
+    from rag.ask.question import _ORG, LetterIndex, abbreviates
+    from rag.settings import PROJECT_ROOT
+    from rag.vocabulary import doc_number_serial, issuer_places, person_names, proposal_key
+
+    pool = synth.pool_of([PROJECT_ROOT / "data" / "letters"])
+    letters = [(name, extract_meta(text)) for name, text in synth.letters(150, pool, seed=11)]
+    index = LetterIndex.of(letters)
+    metas = dict(letters)
+    texts = [f"{m.doc_number}的答复" for _, m in letters[:10]]
+    texts += [f"{person_names(m.proposer)[0]}提的建议说了什么？" for _, m in letters[10:20]]
+    texts += [f"{m.issuer}答复第{m.proposal_number}号时说了什么？" for _, m in letters[20:30] if m.issuer]
+    texts += ["第12号建议", "第0007号提案", "全市有多少家企业？"]
+    for text in texts:
+        full = set(re.findall(r"\S+〔\d{4}〕\d+号", text)) & {m.doc_number for m in metas.values()}
+        refs = frozenset(re.findall(r"第0*(\d+)号", text))
+        if full:
+            want_number = [d for d, m in letters if m.doc_number in full]
+        else:
+            keys = {proposal_key(r) for r in refs}
+            want_number = [
+                d
+                for d, m in letters
+                if proposal_key(doc_number_serial(m.doc_number) or "-") in keys
+                or (m.proposal_number and proposal_key(m.proposal_number) in keys)
+            ]
+        assert index.named_by_number(full, refs) == want_number, text
+        people = [d for d, m in letters if any(n in text for n in person_names(m.proposer) if len(n) >= 2)]
+        assert index.naming_person(text) == people, text
+        orgs = [g.group(1) for g in _ORG.finditer(text)]
+        issuers = [d for d, m in letters if m.issuer and any(abbreviates(o, m.issuer) for o in orgs)]
+        assert index.of_issuer(text) == issuers, text
+        assert index.places_in(text) == {p for _, m in letters for p in issuer_places(m.issuer) if p in text}
+    seen = [d for d, _ in letters[::2]]
+    with only(seen):
+        named = index.naming_person(texts[10])
+        assert named == [d for d in [letters[10][0]] if d in seen]
