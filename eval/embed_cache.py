@@ -48,6 +48,10 @@ class CachedEmbedding(BaseEmbedding):
         tmp.replace(self._path)
         self._dirty = False
 
+    def has(self, text: str) -> bool:
+        """Whether the passage vector of ``text`` is memoised."""
+        return _key(text) in self._vectors
+
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._inner.get_query_embedding(query)
 

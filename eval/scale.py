@@ -38,12 +38,12 @@ from typing import Any
 import click
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 from rich.console import Console
 from rich.table import Table
 
 from eval import synth
 from eval.datasets import load_letters, load_other_bureaus
+from eval.embed_cache import CachedEmbedding
 from eval.metrics import percentile
 from eval.report import now_stamp
 from index.chunking import embedding_text
@@ -56,64 +56,31 @@ _SPLIT = re.compile(r"(?<=[。！？；\n])")
 _DIGITS = re.compile(r"\d")
 
 
-class SentenceMeanEmbedding(BaseEmbedding):
+class SentenceMeanEmbedding(CachedEmbedding):
     """Passage vectors: the normalised mean of ``inner``'s vectors of the text's sentences (digits
     masked), memoised in ``path``; queries: ``inner`` itself."""
-
-    _inner: BaseEmbedding = PrivateAttr()
-    _path: Path = PrivateAttr()
-    _vectors: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
-    _new: int = PrivateAttr(default=0)
 
     def __init__(self, inner: BaseEmbedding, path: Path, **kwargs: Any) -> None:
         kwargs.setdefault("model_name", f"{inner.model_name} (sentence means)")
         kwargs.setdefault("embed_batch_size", 256)
-        super().__init__(**kwargs)
-        self._inner = inner
-        self._path = path
-        if path.exists():
-            with np.load(path) as data:
-                self._vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-
-    def save(self) -> None:
-        if not self._new:
-            return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        keys = list(self._vectors)
-        tmp = self._path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(keys), vectors=np.stack([self._vectors[k] for k in keys]))
-        tmp.replace(self._path)
-        self._new = 0
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._inner.get_query_embedding(query)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embeddings([text])[0]
+        super().__init__(inner, path, **kwargs)
 
     def prime(self, sentences: list[str]) -> None:
         """Embed the source sentences once (the recombined letters are made of them)."""
-        self._embed(sorted({_DIGITS.sub("0", s) for s in sentences} - set(self._vectors)))
-
-    def _embed(self, keys: list[str]) -> None:
-        if keys:
-            vectors = self._inner.get_text_embedding_batch(keys)
-            self._vectors.update(zip(keys, (np.asarray(v, np.float32) for v in vectors), strict=True))
-            self._new += len(keys)
+        super()._get_text_embeddings(sorted({_DIGITS.sub("0", s) for s in sentences}))
 
     def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
         # A chunk's vector: the mean of its known sentences' vectors; a chunk with none (a header, a
         # salutation) is embedded whole by the real model.
         keys = [[_DIGITS.sub("0", s) for s in (p.strip() for p in _SPLIT.split(t)) if s] for t in texts]
-        known = [[k for k in ks if k in self._vectors] for ks in keys]
-        whole = [_DIGITS.sub("0", t) for t in texts]
-        self._embed(sorted({w for w, ks in zip(whole, known, strict=True) if not ks} - set(self._vectors)))
+        parts = [
+            [k for k in ks if self.has(k)] or [_DIGITS.sub("0", t)] for ks, t in zip(keys, texts, strict=True)
+        ]
+        flat = list(dict.fromkeys(k for ks in parts for k in ks))
+        vectors = dict(zip(flat, super()._get_text_embeddings(flat), strict=True))
         out = []
-        for w, ks in zip(whole, known, strict=True):
-            mean = np.mean([self._vectors[k] for k in ks or [w]], axis=0)
+        for ks in parts:
+            mean = np.mean([vectors[k] for k in ks], axis=0)
             out.append((mean / (np.linalg.norm(mean) or 1.0)).tolist())
         return out
 
