@@ -18,15 +18,27 @@ from rag.settings import Settings, get_settings
 
 
 def create_app(
-    settings: Settings | None = None, *, service: DafuService | None = None, ui: bool = True
+    settings: Settings | None = None,
+    *,
+    service: DafuService | None = None,
+    ui: bool = True,
+    isolate_drafts: bool = False,
 ) -> FastAPI:
+    """``isolate_drafts``: write drafts in worker processes (``DafuService.isolate_drafts``), as the
+    server does when the settings say so."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "service", None) is None:
             app.state.service = build_service(settings)
-        yield
+        if isolate_drafts:
+            app.state.service.isolate_drafts()
+        try:
+            yield
+        finally:
+            if isolate_drafts:
+                app.state.service.close_drafts()
 
     app = FastAPI(title="dafu 答复", version="0.1.0", lifespan=lifespan)
     app.state.service = service

@@ -48,7 +48,8 @@ from rag.chat.store import ConversationStore, new_id
 from rag.checks import checked_filters, checked_id, checked_name, checked_text
 from rag.draft.drafter import Drafter
 from rag.draft.model import Draft
-from rag.draft.proposal import parse_proposal
+from rag.draft.proposal import Proposal, parse_proposal
+from rag.draft.workers import DraftWorkers
 from rag.errors import ConversationNotFound, DocumentNotFound, FileTooLarge, Forbidden, InvalidInput
 from rag.ledger.answer import LedgerAnswerer
 from rag.ledger.followthrough import FollowThrough
@@ -118,6 +119,7 @@ class DafuService:
         )
         self._vectors = vectors
         self.catalogue = catalogue
+        self._draft_workers: DraftWorkers | None = None
 
     # -- who is asking ----------------------------------------------------------------------------
     def acting_as(self, who: Principal) -> DafuService:
@@ -293,12 +295,29 @@ class DafuService:
         proposal = checked_text(proposal, "提案", 10 * self.settings.max_proposal_chars, required=False)
         fields = {k: checked_text(v, k, 200, required=False) or None for k, v in fields.items()}
         parsed = parse_proposal(proposal, max_chars=self.settings.max_proposal_chars, **fields)
-        with (
-            self._audited("draft", detail=proposal, question=True),
-            self.gates.admit("draft"),
-            self._reading(),
-        ):
-            return self.drafter.draft(parsed, top_k or self.settings.top_k, mode)
+        with self._audited("draft", detail=proposal, question=True), self.gates.admit("draft"):
+            if self._draft_workers is not None:
+                return self._draft_workers.draft(self.who, parsed, top_k or self.settings.top_k, mode)
+            return self._write_draft(parsed, top_k or self.settings.top_k, mode)
+
+    def _write_draft(self, parsed: Proposal, top_k: int, mode: str) -> Draft:
+        """The draft itself, in this process (a draft worker calls this after ``draft`` admitted it)."""
+        with self._reading():
+            return self.drafter.draft(parsed, top_k, mode)
+
+    def isolate_drafts(self) -> None:
+        """Write drafts from now on in worker processes at a lower CPU priority (``rag.draft.workers``),
+        so that drafts never slow the asks and searches answered meanwhile. The server calls this."""
+        if self._draft_workers is None:
+            s = self.settings
+            self._draft_workers = DraftWorkers(s, s.draft_workers, s.draft_nice)
+            self._draft_workers.start()
+
+    def close_drafts(self) -> None:
+        """Stop the draft worker processes, if any (drafts are then written in this process)."""
+        workers, self._draft_workers = self._draft_workers, None
+        if workers is not None:
+            workers.close()
 
     def proposal_text(self, name: str, data: bytes) -> str:
         """The text of an uploaded proposal file (any format letters are read from), to draft a reply to."""

@@ -122,6 +122,15 @@ class Settings(BaseSettings):
     ask_workers: int = Field(default=2, ge=1, description="Asks answered at once; more wait in line.")
     search_workers: int = Field(default=2, ge=1, description="Searches run at once.")
     draft_workers: int = Field(default=1, ge=1, description="Drafts written at once.")
+    draft_isolation: bool = Field(
+        default=True,
+        description="The server writes drafts in worker processes at a lower CPU priority, so that drafts "
+        "never slow asks and searches (one more process holding the model and the index); false = in the "
+        "server's own threads.",
+    )
+    draft_nice: int = Field(
+        default=10, ge=0, le=19, description="How much lower the draft workers' CPU priority is (nice)."
+    )
     queue_limit: int = Field(
         default=64, ge=0, description="Requests of one kind that may wait in line; more get a 503."
     )

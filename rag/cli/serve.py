@@ -31,9 +31,9 @@ def serve(host: str, port: int, ingest_default: bool) -> None:
             report = app.ingest_with_progress(svc, [settings.letters_dir])
             if report.changed:
                 app.console.print(f"已索引示例答复函：新增 {len(report.added)}，更新 {len(report.updated)}")
-        web = create_app(settings, service=svc)
+        web = create_app(settings, service=svc, isolate_drafts=settings.draft_isolation)
     else:
-        web = create_app(settings)
+        web = create_app(settings, isolate_drafts=settings.draft_isolation)
     app.console.print(f"dafu 服务已启动：API http://{host}:{port}/docs  界面 http://{host}:{port}/ui")
     uvicorn.run(web, host=host, port=port, log_level="info")
 
