@@ -240,8 +240,14 @@ def measure_size(
         "ingest_added_s": ingest,
         "reingest_unchanged_s": reingest,
         "reingest_one_changed_s": one_s,
+        "disk_mb": disk_mb(data_dir),
         **served,
     }
+
+
+def disk_mb(folder: Path) -> float:
+    """What the data dir takes on disk (Chroma, keyword index, ledger, accounts), in MB."""
+    return sum(p.stat().st_blocks * 512 for p in folder.rglob("*") if p.is_file()) / 1e6
 
 
 def chart(results: list[dict[str, Any]], path: Path) -> None:
@@ -323,7 +329,7 @@ def main(
             console.print(
                 f"{size} letters ({r['chunks']} chunks): ingest {r['ingest_added_s']:.0f} s, re-ingest unchanged "
                 f"{r['reingest_unchanged_s']:.1f} s, one changed {r['reingest_one_changed_s']:.2f} s, start-up "
-                f"{r['startup_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB"
+                f"{r['startup_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB, disk {r['disk_mb']:.0f} MB"
             )
     finally:
         if keep is None:
