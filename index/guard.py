@@ -124,12 +124,20 @@ class IndexGuard:
             self.store.catch_up()
         if collect:
             self.store.collect_garbage()
-        self.store.forget_versions()
+        # The store's cached versions follow its own commits; other writers of this data dir were
+        # caught up with above, but replicas on a Chroma server do not take this lock.
+        shared = self.poll_seconds is not None
+        if shared:
+            self.store.forget_versions()
         try:
             yield
+        except BaseException:
+            self.store.forget_versions()
+            raise
         finally:
             # Also after a failed write: what it committed before failing is published.
-            self.store.forget_versions()
+            if shared:
+                self.store.forget_versions()
             self._sync_written()
             self._seen = self.generation.end()
 

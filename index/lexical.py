@@ -64,6 +64,8 @@ class LexicalIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._snap = Snapshot()
+        # The versions whose files this process last saw complete: later writes touch only what differs.
+        self._persisted: dict[str, str] | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -202,8 +204,12 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         written = {letter.doc_id for letter in letters}
         postings = self._snap.postings
+        known = self._persisted
+        # The first time in a process every letter's file is checked; after that, the letters whose
+        # version changed since (a write of one letter costs that letter, not the archive).
+        changed = [d for d, v in versions.items() if known is None or known.get(d) != v]
         unwritten = [
-            d for d in versions if d not in written and d in postings.letters and not self._file(d).exists()
+            d for d in changed if d not in written and d in postings.letters and not self._file(d).exists()
         ]
         for doc_id in unwritten:
             hits = postings.letter_hits(doc_id)
@@ -225,6 +231,11 @@ class LexicalIndex:
                 os.replace(tmp, self._file(letter.doc_id))
             finally:
                 Path(tmp).unlink(missing_ok=True)
+        if known is not None:
+            for doc_id in known.keys() - versions.keys():
+                self._file(doc_id).unlink(missing_ok=True)
+            self._persisted = dict(versions)
+            return
         keep = {self._file(d).name for d in versions}
         for child in folder.iterdir():
             if child.name not in keep:
@@ -232,6 +243,7 @@ class LexicalIndex:
         for child in self.path.iterdir():
             if child != folder:
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+        self._persisted = dict(versions)
 
 
 def _tokens(hit: Hit) -> list[str]:

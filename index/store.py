@@ -106,7 +106,8 @@ class ChromaStore:
     # -- reading -------------------------------------------------------------------------
     def versions(self) -> dict[str, str]:
         """doc_id -> committed version: the pinned ones inside ``pinned()``, else the store's, cached
-        until this store writes or ``forget_versions()``."""
+        until ``forget_versions()`` (another process may have written); this store's own commits and
+        deletes update the cache."""
         pin = _PINNED.get()
         if pin is not None:
             return dict(pin)
@@ -369,26 +370,32 @@ class ChromaStore:
                     for put, c, _ in part
                 ],
             )
-        self._versions = None
-        self.docs.upsert(
-            ids=[put.doc.doc_id for put in puts],
-            documents=[put.doc.text for put in puts],
-            embeddings=[_normalised_mean(put.embeddings) for put in puts],
-            metadatas=[
-                {
-                    **_common(put.doc, put.version),
-                    "source": put.doc.source,
-                    "content_hash": put.doc.content_hash,
-                    "chars": len(put.doc.text),
-                    "chunks": len(put.chunks),
-                    "meta_json": put.doc.meta.model_dump_json(),
-                    "reading_json": json.dumps({"ocr_spans": put.doc.ocr_spans, "notes": put.doc.notes}),
-                    "read_key": put.read_key,
-                }
-                for put in puts
-            ],
-        )
-        self._versions = None
+        try:
+            self.docs.upsert(
+                ids=[put.doc.doc_id for put in puts],
+                documents=[put.doc.text for put in puts],
+                embeddings=[_normalised_mean(put.embeddings) for put in puts],
+                metadatas=[
+                    {
+                        **_common(put.doc, put.version),
+                        "source": put.doc.source,
+                        "content_hash": put.doc.content_hash,
+                        "chars": len(put.doc.text),
+                        "chunks": len(put.chunks),
+                        "meta_json": put.doc.meta.model_dump_json(),
+                        "reading_json": json.dumps({"ocr_spans": put.doc.ocr_spans, "notes": put.doc.notes}),
+                        "read_key": put.read_key,
+                    }
+                    for put in puts
+                ],
+            )
+        except BaseException:
+            self._versions = None  # committed or not: read them again
+            raise
+        # The commit point passed: the cached versions take the new ones (no re-read of every record).
+        # Copied, not changed in place: other threads may be reading the cached mapping.
+        if (cached := self._versions) is not None:
+            self._versions = {**cached, **{put.doc.doc_id: put.version for put in puts}}
         # Older versions' chunks, and any an interrupted write of these documents left.
         self._delete_stale_chunks([(put.doc.doc_id, put.version) for put in puts])
         self._wrote()
@@ -396,9 +403,13 @@ class ChromaStore:
     def delete_document(self, doc_id: str) -> bool:
         if not self.docs.get(ids=[doc_id])["ids"]:
             return False
-        self._versions = None
-        self.docs.delete(ids=[doc_id])  # commit point: its chunks are now invisible
-        self._versions = None
+        try:
+            self.docs.delete(ids=[doc_id])  # commit point: its chunks are now invisible
+        except BaseException:
+            self._versions = None
+            raise
+        if (cached := self._versions) is not None:
+            self._versions = {d: v for d, v in cached.items() if d != doc_id}
         self.chunks.delete(where={"doc_id": doc_id})
         self._wrote()
         return True
