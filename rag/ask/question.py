@@ -186,7 +186,8 @@ class Question:
 class LetterIndex:
     """The catalogue's letters looked up by what a question can name them by — 文号, serial or proposal
     number, person, issuer, place — so that parsing a question costs the names it could contain, not
-    a pass over every letter. Built once per committed state; answers keep the catalogue's order."""
+    a pass over every letter. Built once per committed state, then changed by the letters that change
+    (``updated``); answers keep the catalogue's order."""
 
     letters: tuple[tuple[str, LetterMeta], ...] = ()
     order: dict[str, int] = field(default_factory=dict)
@@ -199,45 +200,45 @@ class LetterIndex:
 
     @classmethod
     def of(cls, letters: Sequence[tuple[str, LetterMeta]]) -> LetterIndex:
-        def add(table: dict[str, list[str]], key: str, doc_id: str) -> None:
-            ids = table.setdefault(key, [])
-            if not ids or ids[-1] != doc_id:
-                ids.append(doc_id)
-
-        numbers: dict[str, list[str]] = {}
-        keys: dict[str, list[str]] = {}
-        persons: dict[str, list[str]] = {}
-        issuers: dict[str, list[str]] = {}
-        places: dict[str, list[str]] = {}
+        tables: tuple[dict[str, list[str]], ...] = ({}, {}, {}, {}, {})
         for doc_id, meta in letters:
-            if meta.doc_number:
-                add(numbers, meta.doc_number, doc_id)
-            serial = doc_number_serial(meta.doc_number)
-            if serial:
-                add(keys, proposal_key(serial), doc_id)
-            if meta.proposal_number:
-                add(keys, proposal_key(meta.proposal_number), doc_id)
-            for name in person_names(meta.proposer):
-                if len(name) >= 2:
-                    add(persons, name, doc_id)
-            if meta.issuer:
-                add(issuers, meta.issuer, doc_id)
-                for place in issuer_places(meta.issuer):
-                    add(places, place, doc_id)
-
-        def frozen(table: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
-            return {k: tuple(v) for k, v in table.items()}
-
+            for table, keys in zip(tables, _names(meta), strict=True):
+                for key in keys:
+                    table.setdefault(key, []).append(doc_id)
         return cls(
             tuple(letters),
             {doc_id: i for i, (doc_id, _) in enumerate(letters)},
             dict(letters),
-            frozen(numbers),
-            frozen(keys),
-            frozen(persons),
-            frozen(issuers),
-            frozen(places),
+            *({k: tuple(v) for k, v in table.items()} for table in tables),
         )
+
+    def updated(self, letters: Sequence[tuple[str, LetterMeta]], changed: Iterable[str]) -> LetterIndex:
+        """The index of ``letters``, which differ from this index's letters only in ``changed`` (doc ids
+        added, removed or with other metadata) and keep the others in the same relative order: equal to
+        ``of(letters)``, at the cost of the changed letters' names and one pass to number the letters."""
+        order = {doc_id: i for i, (doc_id, _) in enumerate(letters)}
+        meta = dict(letters)
+        tables = tuple(
+            dict(t) for t in (self.by_doc_number, self.by_key, self.by_person, self.by_issuer, self.by_place)
+        )
+        touched: list[set[str]] = [set() for _ in tables]
+        for doc_id in set(changed):
+            old, new = self.meta.get(doc_id), meta.get(doc_id)
+            was = _names(old) if old is not None else _NO_NAMES
+            now = _names(new) if new is not None else _NO_NAMES
+            for table, out, into, seen in zip(tables, was, now, touched, strict=True):
+                for key in out:
+                    table[key] = tuple(d for d in table[key] if d != doc_id)
+                for key in into:
+                    table[key] = (*table.get(key, ()), doc_id)
+                seen.update(out, into)
+        for table, seen in zip(tables, touched, strict=True):
+            for key in seen:
+                if table[key]:
+                    table[key] = tuple(sorted(table[key], key=order.__getitem__))
+                else:
+                    del table[key]
+        return LetterIndex(tuple(letters), order, meta, *tables)
 
     def _ordered(self, groups: Iterable[tuple[str, ...]]) -> list[str]:
         ids = {d for group in groups for d in group if visible(d)}
@@ -263,6 +264,23 @@ class LetterIndex:
 
     def places_in(self, text: str) -> set[str]:
         return {p for p, ids in self.by_place.items() if p in text and any(visible(d) for d in ids)}
+
+
+def _names(meta: LetterMeta) -> tuple[tuple[str, ...], ...]:
+    """What a question can name a letter by, one tuple per table of ``LetterIndex`` (in field order):
+    文号; proposal keys of its serial and proposal numbers; people; issuer; places of the issuer."""
+    serial = doc_number_serial(meta.doc_number)
+    keys = [proposal_key(n) for n in (serial, meta.proposal_number) if n]
+    return (
+        (meta.doc_number,) if meta.doc_number else (),
+        tuple(dict.fromkeys(keys)),
+        tuple(dict.fromkeys(n for n in person_names(meta.proposer) if len(n) >= 2)),
+        (meta.issuer,) if meta.issuer else (),
+        tuple(dict.fromkeys(issuer_places(meta.issuer))) if meta.issuer else (),
+    )
+
+
+_NO_NAMES: tuple[tuple[str, ...], ...] = ((),) * 5
 
 
 class _Indexed(Protocol):
