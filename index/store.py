@@ -189,13 +189,26 @@ class ChromaStore:
 
     def metas(self, doc_ids: Sequence[str]) -> dict[str, LetterMeta]:
         """The metadata of those of ``doc_ids`` that are committed and visible to the current read."""
-        out: dict[str, LetterMeta] = {}
+        return {doc_id: meta for doc_id, (_, meta) in self.versioned_metas(doc_ids).items()}
+
+    def versioned_metas(self, doc_ids: Sequence[str] | None = None) -> dict[str, tuple[str, LetterMeta]]:
+        """doc_id -> (version, metadata) of those of ``doc_ids`` (``None``: every document) that are
+        committed and visible to the current read. The version is the one committed now, which is not
+        the pinned one when a writer committed since (caches key what they read by it)."""
+        if doc_ids is None:
+            return self._metas_of(self.docs.get(include=["metadatas"]))
+        out: dict[str, tuple[str, LetterMeta]] = {}
         for i in range(0, len(doc_ids), _BATCH):
-            got = self.docs.get(ids=list(doc_ids[i : i + _BATCH]), include=["metadatas"])
-            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-                if meta and visible(doc_id):
-                    out[doc_id] = LetterMeta.model_validate_json(str(meta["meta_json"]))
+            out |= self._metas_of(self.docs.get(ids=list(doc_ids[i : i + _BATCH]), include=["metadatas"]))
         return out
+
+    @staticmethod
+    def _metas_of(got: Mapping[str, Any]) -> dict[str, tuple[str, LetterMeta]]:
+        return {
+            doc_id: (str(meta["version"]), LetterMeta.model_validate_json(str(meta["meta_json"])))
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+            if meta and visible(doc_id)
+        }
 
     def list_documents(self) -> list[DocumentInfo]:
         got = self.docs.get(include=["metadatas"])

@@ -775,7 +775,7 @@ def build_service(
     retrievers: dict[str, Retriever] = {"hybrid": hybrid, "dense": dense, "lexical": hybrid.lexical}
     if llm is None and settings.llm_base_url:
         llm = OpenAICompatibleClient.from_settings(settings)
-    letters = Catalogue(store, lambda: lexical.fingerprint)
+    letters = Catalogue(store, lambda: lexical.snapshot)
     parser = QuestionParser(letters, lexical.known)
     extractive = ExtractiveAnswerer(
         ExtractiveWeights(threshold=settings.refusal_threshold),

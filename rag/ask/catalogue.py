@@ -2,38 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Protocol
 
 from index.store import ChromaStore
-from index.visibility import unrestricted, visible
+from index.visibility import restriction, unrestricted, visible
 from rag.ask.question import LetterIndex
 from rag.types import LetterMeta
 
+# Catalogues of this many committed states are kept: readers pinned to an older state while a writer
+# commits the next one find theirs instead of rebuilding it.
+_KEPT_STATES = 4
+
+
+class Committed(Protocol):
+    """A committed state of the store (``index.lexical.Snapshot``): its fingerprint and versions."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def versions(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class _State:
+    """The catalogue of one committed state, never changed once made. ``held``: every committed
+    document (letter or not) -> (its version as read, its metadata), so that the next state reads only
+    the documents whose version differs; ``index``: the letters in doc-id order, by id and by name."""
+
+    fingerprint: str | None = None
+    held: Mapping[str, tuple[str, LetterMeta]] = field(default_factory=dict)
+    index: LetterIndex = field(default_factory=LetterIndex)
+
 
 class Catalogue:
-    """``catalogue() -> [(doc_id, metadata)]`` of the reply letters, re-read when ``version()`` (a
-    fingerprint of the committed documents) changes. A reply letter is a document whose text states a
-    文号, a kind, a proposer or a proposal number (other documents, e.g. newspaper pages, are not)."""
+    """``catalogue() -> [(doc_id, metadata)]`` of the reply letters in doc-id order, for the committed
+    state ``committed()`` gives (the pinned one inside a read). A reply letter is a document whose text
+    states a 文号, a kind, a proposer or a proposal number (other documents, e.g. newspaper pages, are
+    not).
 
-    def __init__(self, store: ChromaStore, version: Callable[[], str]) -> None:
+    A new committed state costs what changed: the documents whose version differs from the last state
+    made are read from the store, those no longer committed dropped, and the letter index changed by
+    them (``LetterIndex.updated``); the others are neither read nor parsed again. Each state is made
+    once, under a lock, and never changed after: concurrent reads of one state share it.
+    """
+
+    def __init__(self, store: ChromaStore, committed: Callable[[], Committed]) -> None:
         self.store = store
-        self.version = version
-        self._cached: tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]] = (None, [], {})
-        self._index: tuple[str | None, LetterIndex] = (None, LetterIndex())
+        self.committed = committed
+        self._lock = threading.Lock()
+        self._latest = _State()  # what the next state is made from
+        self._states: dict[str, _State] = {}  # by fingerprint; replaced as a whole, never changed
 
     def __call__(self) -> list[tuple[str, LetterMeta]]:
         """The letters the current read may see (``index.visibility``); the cache holds them all."""
-        return [(doc_id, meta) for doc_id, meta in self._current()[1] if visible(doc_id)]
+        letters, allowed = self._current().index.letters, restriction()
+        return list(letters) if allowed is None else [(d, m) for d, m in letters if d in allowed]
 
     def index(self) -> LetterIndex:
         """Every letter by what a question can name it by (lookups keep only what the read may see)."""
-        version, letters, _ = self._current()
-        if self._index[0] != version:
-            self._index = (version, LetterIndex.of(letters))
-        return self._index[1]
+        return self._current().index
 
     def meta(self, doc_id: str) -> LetterMeta | None:
-        return self._current()[2].get(doc_id) if visible(doc_id) else None
+        return self._current().index.meta.get(doc_id) if visible(doc_id) else None
 
     def issuer(self, doc_id: str) -> str:
         meta = self.meta(doc_id)
@@ -56,14 +91,43 @@ class Catalogue:
             out.append(f"{numbered.doc_number}是哪天签发的？")
         return out
 
-    def _current(self) -> tuple[str | None, list[tuple[str, LetterMeta]], dict[str, LetterMeta]]:
-        version = self.version()
-        if self._cached[0] != version:
-            with unrestricted():
-                infos = self.store.list_documents()
-            letters = [(i.doc_id, i.meta) for i in infos if is_letter(i.meta)]
-            self._cached = (version, letters, dict(letters))
-        return self._cached
+    def _current(self) -> _State:
+        committed = self.committed()
+        state = self._states.get(committed.fingerprint)
+        if state is not None:
+            return state
+        with self._lock:
+            state = self._states.get(committed.fingerprint)
+            if state is None:
+                state = self._next(self._latest, committed)
+                kept = list(self._states.items())[-(_KEPT_STATES - 1) :]
+                self._states = {**dict(kept), committed.fingerprint: state}
+                self._latest = state
+        return state
+
+    def _next(self, base: _State, committed: Committed) -> _State:
+        """The state of ``committed`` made from ``base``: only documents whose version differs are read
+        (all of them in one pass when most differ, e.g. at start)."""
+        versions = committed.versions
+        held = base.held
+        changed = [d for d, v in versions.items() if d not in held or held[d][0] != v]
+        with unrestricted():  # the cache holds every letter; lookups apply the read's restriction
+            if len(changed) > len(versions) // 2:
+                now = {d: read for d, read in self.store.versioned_metas().items() if d in versions}
+                letters = sorted(((d, m) for d, (_, m) in now.items() if is_letter(m)), key=itemgetter(0))
+                return _State(committed.fingerprint, now, LetterIndex.of(letters))
+            read = self.store.versioned_metas(changed)
+        gone = [d for d in held if d not in versions]
+        now = dict(held)
+        for doc_id in (*changed, *gone):
+            now.pop(doc_id, None)
+        now |= read
+        # The unchanged letters' pairs are kept as they are (nearly sorted already: the sort is a merge).
+        out = {*changed, *gone}
+        letters = [pair for pair in base.index.letters if pair[0] not in out]
+        letters += [(d, m) for d, (_, m) in read.items() if is_letter(m)]
+        letters.sort(key=itemgetter(0))
+        return _State(committed.fingerprint, now, base.index.updated(letters, out))
 
 
 def _kind_word(kinds: list[str]) -> str:
