@@ -107,7 +107,8 @@ class Catalogue:
 
     def _next(self, base: _State, committed: Committed) -> _State:
         """The state of ``committed`` made from ``base``: only documents whose version differs are read
-        (all of them in one pass when most differ, e.g. at start)."""
+        (all of them in one pass when most differ, e.g. at start). A record a writer committed since the
+        pinned state is held at the version read, so a later state that differs reads it again."""
         versions = committed.versions
         held = base.held
         changed = [d for d, v in versions.items() if d not in held or held[d][0] != v]
@@ -117,13 +118,12 @@ class Catalogue:
                 letters = sorted(((d, m) for d, (_, m) in now.items() if is_letter(m)), key=itemgetter(0))
                 return _State(committed.fingerprint, now, LetterIndex.of(letters))
             read = self.store.versioned_metas(changed)
-        gone = [d for d in held if d not in versions]
+        out = {*changed, *(d for d in held if d not in versions)}
         now = dict(held)
-        for doc_id in (*changed, *gone):
+        for doc_id in out:
             now.pop(doc_id, None)
         now |= read
         # The unchanged letters' pairs are kept as they are (nearly sorted already: the sort is a merge).
-        out = {*changed, *gone}
         letters = [pair for pair in base.index.letters if pair[0] not in out]
         letters += [(d, m) for d, (_, m) in read.items() if is_letter(m)]
         letters.sort(key=itemgetter(0))
