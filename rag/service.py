@@ -49,7 +49,6 @@ from rag.checks import checked_filters, checked_id, checked_name, checked_text
 from rag.draft.drafter import Drafter
 from rag.draft.model import Draft
 from rag.draft.proposal import Proposal, parse_proposal
-from rag.draft.workers import DraftWorkers
 from rag.errors import ConversationNotFound, DocumentNotFound, FileTooLarge, Forbidden, InvalidInput
 from rag.ledger.answer import LedgerAnswerer
 from rag.ledger.followthrough import FollowThrough
@@ -58,6 +57,7 @@ from rag.ledger.model import Entry, FigureChange, LedgerFilters
 from rag.llm.client import ChatClient, OpenAICompatibleClient
 from rag.settings import Settings
 from rag.types import Answer, Document, DocumentInfo, Filters, Hit
+from rag.workers import Workers
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class DafuService:
         )
         self._vectors = vectors
         self.catalogue = catalogue
-        self._draft_workers: DraftWorkers | None = None
+        self._draft_workers: Workers | None = None
 
     # -- who is asking ----------------------------------------------------------------------------
     def acting_as(self, who: Principal) -> DafuService:
@@ -297,7 +297,9 @@ class DafuService:
         parsed = parse_proposal(proposal, max_chars=self.settings.max_proposal_chars, **fields)
         with self._audited("draft", detail=proposal, question=True), self.gates.admit("draft"):
             if self._draft_workers is not None:
-                return self._draft_workers.draft(self.who, parsed, top_k or self.settings.top_k, mode)
+                return self._draft_workers.call(
+                    _draft_in_worker, self.who, parsed, top_k or self.settings.top_k, mode
+                )
             return self._write_draft(parsed, top_k or self.settings.top_k, mode)
 
     def _write_draft(self, parsed: Proposal, top_k: int, mode: str) -> Draft:
@@ -306,12 +308,14 @@ class DafuService:
             return self.drafter.draft(parsed, top_k, mode)
 
     def isolate_drafts(self) -> None:
-        """Write drafts from now on in worker processes at a lower CPU priority (``rag.draft.workers``),
+        """Write drafts from now on in worker processes at a lower CPU priority (``rag.workers``),
         so that drafts never slow the asks and searches answered meanwhile. The server calls this."""
         if self._draft_workers is None:
             s = self.settings
-            self._draft_workers = DraftWorkers(s, s.draft_workers, s.draft_nice)
-            self._draft_workers.start()
+            # A worker drafts in its own threads: it must not start workers itself.
+            alone = s.model_copy(update={"draft_isolation": False})
+            self._draft_workers = Workers(_start_draft_worker, (alone,), s.draft_workers, s.draft_nice)
+            self._draft_workers.start_now()
 
     def close_drafts(self) -> None:
         """Stop the draft worker processes, if any (drafts are then written in this process)."""
@@ -744,6 +748,18 @@ def _store_label(chroma_url: str | None) -> str:
         return "embedded"
     url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
     return f"chroma {url.hostname or ''}:{url.port or ''}".rstrip(":")
+
+
+_WORKER_SERVICE: list[DafuService] = []  # in a draft worker process: the service it drafts with
+
+
+def _start_draft_worker(settings: Settings) -> None:
+    _WORKER_SERVICE.append(build_service(settings))
+
+
+def _draft_in_worker(who: Principal, proposal: Proposal, top_k: int, mode: str) -> Draft:
+    """A draft admitted, checked and audited by the server, written in a worker process."""
+    return _WORKER_SERVICE[0].acting_as(who)._write_draft(proposal, top_k, mode)
 
 
 def build_service(

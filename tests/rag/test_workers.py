@@ -34,7 +34,7 @@ def isolated(service: DafuService) -> Iterator[DafuService]:
 def _worker_pid(svc: DafuService) -> int:
     workers = svc._draft_workers
     assert workers is not None
-    return workers.start().result(timeout=120)
+    return workers.start_now().result(timeout=120)
 
 
 def test_a_worker_writes_the_same_draft_as_the_server_would(
@@ -73,11 +73,12 @@ def test_no_worker_outlives_a_killed_server(indexed_dir: Path, tmp_path: Path) -
     script = textwrap.dedent(
         f"""
         import sys, time
-        from rag.draft.workers import DraftWorkers
+        from rag.service import _start_draft_worker
+        from rag.workers import Workers
         from tests.conftest import make_settings
         from pathlib import Path
-        workers = DraftWorkers(make_settings(Path({str(indexed_dir)!r})), 1, 10)
-        print(workers.start().result(timeout=120), flush=True)
+        workers = Workers(_start_draft_worker, (make_settings(Path({str(indexed_dir)!r})),), 1, 10)
+        print(workers.start_now().result(timeout=120), flush=True)
         time.sleep(600)
         """
     )
@@ -97,12 +98,14 @@ def test_no_worker_outlives_a_killed_server(indexed_dir: Path, tmp_path: Path) -
     assert not _alive(worker)
 
 
-def test_the_server_setting_is_on_by_default_and_workers_never_start_workers(tmp_path: Path) -> None:
-    from rag.draft.workers import DraftWorkers
-
-    settings = make_settings(tmp_path / "data")
-    assert settings.draft_isolation
-    assert DraftWorkers(settings, 1, 10).settings.draft_isolation is False
+def test_the_server_setting_is_on_by_default_and_workers_never_start_workers(
+    isolated: DafuService, tmp_path: Path
+) -> None:
+    assert make_settings(tmp_path / "data").draft_isolation
+    workers = isolated._draft_workers
+    assert workers is not None
+    (settings,) = workers.start_args
+    assert settings.draft_isolation is False
 
 
 def _alive(pid: int) -> bool:
