@@ -35,6 +35,7 @@ from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
 from rag.ask.listing import CatalogueAnswerer
 from rag.ask.llm import LLMAnswerer
 from rag.ask.particulars import ParticularsAnswerer
+from rag.ask.places import LetterPlaces
 from rag.ask.policy import MODES, AnswerPolicy
 from rag.ask.question import QuestionParser
 from rag.ask.retrieval import DenseRetriever, FusionWeights, HybridRetriever, LexicalRetriever, Retriever
@@ -797,6 +798,7 @@ def build_service(
         ExtractiveWeights(threshold=settings.refusal_threshold),
         idf=lexical.idf,
         issuer_of=letters.issuer,
+        places_of=LetterPlaces(store.get_document, parser.known_places),
     )
     policy = AnswerPolicy(
         hybrid,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from index.instructions import instruction_spans, overlaps
 from index.tokenize import tokenize
+from rag.ask.places import LetterPlaces, elsewhere
 from rag.ask.question import RELATIVE_YEARS, Part, Question, unit_families
 from rag.types import Answer, Citation, Hit
 from rag.vocabulary import NOT_FOUND
@@ -138,10 +139,14 @@ class ExtractiveAnswerer:
         *,
         idf: Callable[[str], float] | None = None,
         issuer_of: Callable[[str], str] | None = None,
+        places_of: LetterPlaces | None = None,
     ) -> None:
+        """``places_of``: the places a hit's letter names (``rag.ask.places.LetterPlaces``); without it a
+        question's place missing from the quoted passages always counts against the answer."""
         self.weights = weights
         self.idf = idf or (lambda token: 1.0 + math.log(len(token) + 1))
         self.issuer_of = issuer_of or (lambda doc_id: "")
+        self.places_of = places_of
 
     @property
     def threshold(self) -> float:
@@ -275,7 +280,7 @@ class ExtractiveAnswerer:
         factor = 1.0
         if question.years and not all(y in texts for y in question.years):
             factor *= w.missing_year
-        if question.places and not all(p in texts for p in question.places):
+        if self._other_place(question, chosen, texts):
             factor *= w.missing_place
         quotes = [c.hit.text[c.start : c.end] for c in chosen]
         for part in question.parts:
@@ -297,6 +302,21 @@ class ExtractiveAnswerer:
         if question.relative_years and said and not question.relative_years & said:
             factor *= w.other_relative_year
         return factor
+
+    def _other_place(self, question: Question, chosen: list[_Candidate], texts: str) -> bool:
+        """A place the question names is in none of the quoted passages and their issuers, and these
+        say they are elsewhere: the passages name another place, or, naming none, their letters name
+        places and never the one asked."""
+        missing = [p for p in question.places if p not in texts]
+        if not missing or self.places_of is None:
+            return bool(missing)
+        named_here = set(self.places_of.known(texts))
+        letters = [self.places_of(c.hit) for c in {c.hit.doc_id: c for c in chosen}.values()]
+        return any(
+            elsewhere(p, named_here)
+            or (not any(n.names(p) for n in letters) and any(n.contradicts(p) for n in letters))
+            for p in missing
+        )
 
     def _weights(self, part: Part, question: Question) -> dict[str, float]:
         kind = self.weights.answer_type

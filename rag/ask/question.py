@@ -315,6 +315,10 @@ class QuestionParser:
             return cast(_Indexed, self.letters).index()
         return LetterIndex.of(list(self.letters()))
 
+    def known_places(self, text: str) -> set[str]:
+        """The places ``text`` names that need no guessing: provinces and places of indexed issuers."""
+        return {p for p in PROVINCES if p in text} | self._index().places_in(text)
+
     def parse(self, text: str) -> Question:
         letters = self._index()
         tokens = tuple(self._known(asked(text)))
