@@ -39,6 +39,12 @@ _DIGIT = re.compile(r"\d")
 _NUMBER = re.compile(r"\d[\d.,]*\s*(?:万|亿|千|百)?")
 _CN_NUMBER = "[一二三四五六七八九十百千万两]+"
 _TARGET = re.compile(r"力争|确保|目标|计划|预计|拟|将")
+# "超额完成年度任务目标": a target met is said of what happened.
+_TARGET_MET = re.compile(r"完成[^，,。；;！？]{0,10}(?:目标|任务|计划)")
+# A year a window states on its own ("2020年"; not a period such as "2021-2023年", which covers several).
+_STATED_YEAR = re.compile(
+    r"(?<![\d\-—–~～])(?<!年至)(?<!年到)((?:19|20)\d{2})(?=\s*年)(?!\s*年?\s*[-—–~～至到]\s*\d)"
+)
 
 
 def _unit_pattern(units: list[str]) -> re.Pattern[str]:
@@ -99,6 +105,8 @@ class ExtractiveWeights:
     number_bonus: float = 0.15  # a quantity question and a sentence with a number
     number_penalty: float = 0.2  # a quantity question and a sentence without one
     counted_bonus: float = 0.15  # ... and a sentence whose number counts what the question counts
+    other_year: float = 0.2  # a year is asked and the sentence states only other years
+    asked_year: float = 0.15  # ... or states it
     rank_bonus: float = 0.05  # / (rank + 1) of the passage
     length_penalty: float = 0.0005  # per character: prefer the shorter of two equal sentences
     other_part: float = 0.3  # weight of another part's terms when scoring one part
@@ -232,6 +240,8 @@ class ExtractiveAnswerer:
                     score += w.number_bonus if _DIGIT.search(window) else -w.number_penalty
                     if part.counted and counts(window, part.counted):
                         score += w.counted_bonus
+                if question.years and (stated := set(_STATED_YEAR.findall(window))):
+                    score += w.asked_year if stated & question.years else -w.other_year
                 score += w.rank_bonus / (rank + 1) - w.length_penalty * len(window)
                 out.append(_Candidate(rank, hit, start, end, score, tokens))
         out.sort(key=lambda c: -c.score)
@@ -290,7 +300,7 @@ class ExtractiveAnswerer:
                 factor *= w.wrong_unit
             # What happened in a year is asked: the quotes about that year must not all be targets.
             dated = [q for q in quotes if any(y in q for y in question.years)] or quotes
-            if part.actual and dated and all(_TARGET.search(q) for q in dated):
+            if part.actual and dated and all(_TARGET.search(_TARGET_MET.sub("", q)) for q in dated):
                 factor *= w.target_for_actual
             if (
                 part.counted

@@ -432,9 +432,11 @@ def _part(text: str, tokens: frozenset[str], whole: bool) -> Part:
 
 def asked_unit(text: str) -> str:
     """The kind of quantity a question asks for: "多少亿元" → money, "几所" → count, "经费多少" → money."""
-    match = _ASKED_UNIT.search(text)
-    if match:
+    words = set(tokenize(text))
+    for match in _ASKED_UNIT.finditer(text):
         unit = match.group(1)
+        if text[match.start(1) : match.end(1) + 1] in words - {unit}:
+            continue  # "多少家长": 家 begins a word here, it is not the measure word
         return next((f for f, units in _UNIT_FAMILIES.items() if unit in units), "money")  # 多少亿/万
     if _RATE.search(text):
         return "percent"

@@ -7,9 +7,10 @@ import pytest
 
 from eval.runner import uncited_claims
 from index.dates import parse_date
-from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights
+from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights, has_number
 from rag.ask.listing import CatalogueAnswerer
 from rag.ask.particulars import ParticularsAnswerer
+from rag.ask.question import asked_unit
 from rag.ask.summary import SummaryAnswerer
 from rag.types import Answer, Document, Hit
 from tests.factories import SYNTHETIC_LETTERS, make_hit, make_letter, make_question, synthetic_letters
@@ -143,3 +144,46 @@ def test_a_figure_in_a_listed_proposer_is_cited_where_the_letter_writes_it() -> 
     for c in answer.citations:
         assert joint.text[c.start : c.end] == c.quote
     assert "张华等5名代表[2]" in answer.answer and uncited_claims(answer) == []
+
+
+def test_a_number_with_a_multiplier_states_its_unit() -> None:
+    assert has_number("覆盖家长超5万人次。", "people")
+    assert has_number("培训教职工3千余名。", "people")
+    assert not has_number("覆盖家长超5万人次。", "money")
+
+
+def test_a_measure_word_that_begins_a_word_is_not_the_unit_asked() -> None:
+    assert asked_unit("家长法治课堂覆盖了多少家长？") == ""  # 家长, not 家 of 多少家企业
+    assert asked_unit("园区有多少家企业？") == "count"
+    assert asked_unit("培训了多少人次？") == "people"
+
+
+def test_a_target_met_is_said_of_what_happened() -> None:
+    letter = make_letter(
+        "gr1",
+        "关于加快供热管网改造的答复\n王强代表：\n"
+        "全年计划改造供热管网500公里。\n供热管道改造完成612公里，超额完成年度任务目标。\n",
+    )
+    question = make_question("供热管道改造完成了多少公里？")
+    answer = _plain().answer(question, _hits(letter))
+    assert answer.found
+    assert "612公里" in answer.citations[0].quote
+    # The clause on the target met does not weaken the answer (a target for an actual figure would).
+    plain = make_letter("gr2", letter.text.replace("，超额完成年度任务目标", ""))
+    assert answer.support == pytest.approx(_plain().answer(question, _hits(plain)).support, rel=0.1)
+
+
+def test_the_sentence_of_the_year_asked_is_quoted_before_one_of_another_year() -> None:
+    letter = make_letter(
+        "yr1",
+        "关于关注残疾儿童成长的答复\n李明委员：\n"
+        "江川区2020年6-15周岁残疾学生共计129人，其中随班就读80人。\n"
+        "2021年残疾学生共计100人。\n",
+    )
+    answer = _plain().answer(make_question("2021年6-15周岁残疾学生共有多少人？"), _hits(letter))
+    assert answer.found
+    assert any("100人" in c.quote for c in answer.citations)
+
+
+def _plain() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(ExtractiveWeights(), idf=lambda token: 1.0, issuer_of=lambda doc_id: "")
