@@ -799,6 +799,7 @@ def build_service(
         idf=lexical.idf,
         issuer_of=letters.issuer,
         places_of=LetterPlaces(store.get_document, parser.known_places),
+        vectors=vectors,
     )
     policy = AnswerPolicy(
         hybrid,

@@ -15,6 +15,7 @@ from index.instructions import instruction_spans, overlaps
 from index.tokenize import tokenize
 from rag.ask.places import LetterPlaces, elsewhere
 from rag.ask.question import RELATIVE_YEARS, Part, Question, unit_families
+from rag.ask.vectors import Vectors
 from rag.types import Answer, Citation, Hit
 from rag.vocabulary import NOT_FOUND
 
@@ -121,6 +122,17 @@ class ExtractiveWeights:
     uncounted: float = 0.85  # a count of X is asked and no quoted number counts X
     answer_type: float = 0.3  # weight of the kind of answer asked for ("文件" of 什么文件)
     partial: float = 0.6  # credit for a question word found only inside a longer word (放 in 发放)
+    # Meaning (the embedding model), for questions asked in other words than the letter's: when the
+    # best sentence covers less than ``semantic_below`` of the question's words and does not contradict
+    # the question, the ``semantic_candidates`` best by words are also ranked by their cosine to the
+    # question (``semantic`` per standard deviation above their mean), and support may come from that
+    # cosine: 0 at ``cos_floor``, ``semantic_support`` at ``cos_full`` and above.
+    semantic: float = 0.3
+    semantic_below: float = 0.5
+    semantic_candidates: int = 8  # how many of the words' best are embedded
+    semantic_support: float = 0.5
+    cos_floor: float = 0.85
+    cos_full: float = 0.95
 
 
 @dataclass
@@ -131,6 +143,7 @@ class _Candidate:
     end: int
     score: float
     tokens: frozenset[str]
+    cos: float | None = None  # cosine to the question, when meaning was consulted
 
 
 class ExtractiveAnswerer:
@@ -148,6 +161,7 @@ class ExtractiveAnswerer:
         idf: Callable[[str], float] | None = None,
         issuer_of: Callable[[str], str] | None = None,
         places_of: LetterPlaces | None = None,
+        vectors: Vectors | None = None,
     ) -> None:
         """``places_of``: the places a hit's letter names (``rag.ask.places.LetterPlaces``); without it a
         question's place missing from the quoted passages always counts against the answer."""
@@ -155,6 +169,7 @@ class ExtractiveAnswerer:
         self.idf = idf or (lambda token: 1.0 + math.log(len(token) + 1))
         self.issuer_of = issuer_of or (lambda doc_id: "")
         self.places_of = places_of
+        self.vectors = vectors
 
     @property
     def threshold(self) -> float:
@@ -186,10 +201,16 @@ class ExtractiveAnswerer:
         w = self.weights
         chosen: list[_Candidate] = []
         for part in question.parts:
-            ranked = self._rank(part, question, hits, contexts)
+            by_words = self._rank(part, question, hits, contexts)
+            ranked = self._by_meaning(question, by_words, contexts)
             pick = next((c for c in ranked if not any(_overlaps(c, o) for o in chosen)), None)
             if pick is not None:
                 chosen.append(pick)
+                # Meaning chose another sentence than the words did: both are quoted, so the reader
+                # sees each and support is never less than the words' own choice had.
+                first = by_words[0] if by_words else pick
+                if first is not pick and not any(_overlaps(first, o) for o in chosen):
+                    chosen.append(first)
             if len(question.parts) == 1 and pick is not None:
                 for cand in ranked[1:]:
                     if len(chosen) >= w.max_quotes - 1 or cand.score < pick.score * w.second_ratio:
@@ -247,6 +268,38 @@ class ExtractiveAnswerer:
         out.sort(key=lambda c: -c.score)
         return out
 
+    def _by_meaning(
+        self, question: Question, ranked: list[_Candidate], contexts: _Contexts
+    ) -> list[_Candidate]:
+        """``ranked`` again with the candidates' meaning when their words cover the question poorly."""
+        w = self.weights
+        if self.vectors is None or not w.semantic or not ranked:
+            return ranked
+        if self._support(question, ranked[:1], contexts) >= w.semantic_below:
+            return ranked
+        # The words' best sentence contradicts the question (another year, place, no number): meaning
+        # must not trade it for a sentence that merely says nothing about it.
+        if self._mismatch(question, ranked[:1], contexts) < 1.0:
+            return ranked
+        # Only the words' best few are weighed by meaning (each one is embedded): the rest follow as ranked.
+        head, tail = ranked[: w.semantic_candidates], ranked[w.semantic_candidates :]
+        query = self.vectors.query(question.text)
+        cos = self.vectors.passages([c.hit.text[c.start : c.end] for c in head]) @ query
+        mean, spread = float(cos.mean()), float(cos.std()) or 1.0
+        for c, value in zip(head, cos.tolist(), strict=True):
+            c.cos = value
+            c.score += w.semantic * (value - mean) / spread
+        return sorted(head, key=lambda c: -c.score) + tail
+
+    def _meaning_support(self, chosen: list[_Candidate]) -> float:
+        """Support from the chosen sentences' cosine to the question (0 when meaning was not consulted)."""
+        w = self.weights
+        values = [c.cos for c in chosen if c.cos is not None]
+        if not values or w.cos_full <= w.cos_floor:
+            return 0.0
+        share = (max(values) - w.cos_floor) / (w.cos_full - w.cos_floor)
+        return w.semantic_support * min(max(share, 0.0), 1.0)
+
     def _scaled_support(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
         """Support on the scale of ``threshold``: a contradicted question needs ``threshold_mismatch``
         of raw support, so its support is scaled down by their ratio (one number to report and sweep)."""
@@ -274,6 +327,7 @@ class ExtractiveAnswerer:
         support = 0.5 * _coverage(weights, total, windows, partial) + 0.5 * _coverage(
             weights, total, passages | windows, partial
         )
+        support = max(support, self._meaning_support(chosen))
         return support * self._mismatch(question, chosen, contexts)
 
     def _mismatch(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:

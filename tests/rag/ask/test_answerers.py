@@ -12,6 +12,8 @@ from rag.ask.listing import CatalogueAnswerer
 from rag.ask.particulars import ParticularsAnswerer
 from rag.ask.question import asked_unit
 from rag.ask.summary import SummaryAnswerer
+from rag.ask.vectors import Vectors
+from rag.service import DafuService
 from rag.types import Answer, Document, Hit
 from tests.factories import SYNTHETIC_LETTERS, make_hit, make_letter, make_question, synthetic_letters
 
@@ -187,3 +189,21 @@ def test_the_sentence_of_the_year_asked_is_quoted_before_one_of_another_year() -
 
 def _plain() -> ExtractiveAnswerer:
     return ExtractiveAnswerer(ExtractiveWeights(), idf=lambda token: 1.0, issuer_of=lambda doc_id: "")
+
+
+def test_a_question_in_other_words_quotes_the_sentence_that_means_it(service: DafuService) -> None:
+    """The words of "放假的时候学校操场对市民开放吗？" point at the wrong sentences (学校, 体育); the bundled
+    model's meaning finds the one that answers, and the words' own choice is quoted beside it."""
+    letter = (
+        "关于加强中小学体育设施建设的建议收悉。我局高度重视学生体质健康工作，学校体育课开足开齐，学校食堂管理规范。"
+        "今年全市新建改建运动场地32处，校园体育场馆在节假日向周边居民免费开放。"
+        "下一步，我们将继续推动学校体育设施建设。"
+    )
+    answering = "校园体育场馆在节假日向周边居民免费开放"
+    question, hits = make_question("放假的时候学校操场对市民开放吗？"), [make_hit(letter)]
+    by_words = ExtractiveAnswerer(ExtractiveWeights(threshold=0.0, semantic=0.0)).answer(question, hits)
+    assert by_words.found and not any(answering in c.quote for c in by_words.citations)
+    by_meaning = ExtractiveAnswerer(ExtractiveWeights(threshold=0.0), vectors=Vectors(service.embedder))
+    answer = by_meaning.answer(question, hits)
+    assert answer.found and answering in max(answer.citations, key=lambda c: c.score).quote
+    assert answer.support >= by_words.support
