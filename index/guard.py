@@ -60,8 +60,11 @@ class IndexGuard:
                 self._seen = self.generation.read()
                 # A store opened earlier in this process (Chroma keeps one per path) may be behind.
                 self.store.catch_up()
-                if self.store.collect_garbage():  # other processes must drop those chunks too
-                    self.generation.begin()
+                # Reading every chunk id costs seconds at 100k chunks: only when the last write did not
+                # say it completed (a writer died or failed, or an earlier release wrote the token).
+                # Start-up does not mark the data dir settled itself: the next write does.
+                if not self.generation.settled(self._seen) and self.store.collect_garbage():
+                    self.generation.begin()  # other processes must drop those chunks too
                     self._seen = self.generation.end()
                 self._sync_written()
         except Busy:
@@ -73,8 +76,8 @@ class IndexGuard:
         """Hold the write lock (``Busy`` after ``timeout`` seconds) around a write."""
         with self.lock.hold(timeout), self.lexical.unpinned():
             seen = self.generation.read()
-            interrupted = self.generation.begin()
-            with self._written(catch_up=seen != self._seen, collect=interrupted):
+            unsettled = self.generation.begin()
+            with self._written(catch_up=seen != self._seen, collect=unsettled):
                 yield
 
     def refresh(self) -> None:
@@ -129,17 +132,20 @@ class IndexGuard:
         shared = self.poll_seconds is not None
         if shared:
             self.store.forget_versions()
+        completed = False
         try:
             yield
+            completed = True
         except BaseException:
             self.store.forget_versions()
             raise
         finally:
-            # Also after a failed write: what it committed before failing is published.
+            # Also after a failed write: what it committed before failing is published, and the next
+            # writer (or start-up) collects what it may have left.
             if shared:
                 self.store.forget_versions()
             self._sync_written()
-            self._seen = self.generation.end()
+            self._seen = self.generation.end("settled" if completed else "failed")
 
     def _sync_written(self) -> None:
         if self.poll_seconds is not None:

@@ -10,6 +10,13 @@ differs are taken out, and the new versions put in, from their persisted files w
 Chroma (tokenised once). On disk each letter is one file (its chunks and their tokens, keyed by its
 version), written into a temp file and renamed; only writers (holding the data dir's write lock)
 write or remove files. A file that is missing, unreadable or of another version is simply not used.
+
+Beside the letters' files, a checkpoint (``index.checkpoint``: the postings and chunks of every letter
+as flat arrays, with the versions they hold) lets a process start by mapping one file instead of
+reading every letter's: it then applies only the letters whose version differs. A writer writes a new
+checkpoint when more than ``CHECKPOINT_SHARE`` of the letters (and at least ``CHECKPOINT_MIN``) differ
+from the last one. A checkpoint that is missing, cut short, unreadable or whose fingerprint does not
+match its versions is ignored: the letters' files are read as before.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index import checkpoint
 from index.bm25 import Letter, Postings
 from index.store import ChromaStore, fingerprint_of, matches, pinned
 from index.tokenize import TOKENIZER_VERSION, tokenize
@@ -36,6 +44,11 @@ log = logging.getLogger(__name__)
 
 # Bumped whenever the persisted layout changes, so older files are rebuilt rather than misread.
 _FORMAT = "4"
+_CHECKPOINT_FORMAT = "1"
+# A writer checkpoints again when more than this share of the letters, and at least this many, differ
+# from the last checkpoint.
+CHECKPOINT_SHARE = 0.02
+CHECKPOINT_MIN = 64
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,10 @@ class LexicalIndex:
         self._snap = Snapshot()
         # The versions whose files this process last saw complete: later writes touch only what differs.
         self._persisted: dict[str, str] | None = None
+        # The versions of the checkpoint on disk, as this process last wrote or read it (None: unknown).
+        self._checkpointed: dict[str, str] | None = None
+        # The checkpoint file last considered (inode, mtime, size): not read again to be refused again.
+        self._considered: tuple[int, int, int] | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -108,29 +125,28 @@ class LexicalIndex:
         """
         versions = store.versions()
         current = self._snap
-        if current.versions == versions:
-            if persist:
-                self._persist(versions, ())
-            return
-        removed = [d for d, v in current.versions.items() if versions.get(d) != v]
-        wanted = [d for d, v in versions.items() if current.versions.get(d) != v]
-        loaded = self._load(wanted, versions)
-        missing = [d for d in wanted if d not in loaded]
-        read = self._read(store, missing, versions)
-        postings = current.postings.replace(removed, [*loaded.values(), *read], _tokens)
-        self._snap = Snapshot(fingerprint_of(versions), dict(versions), postings)
+        read: list[Letter] = []
+        if current.versions != versions:
+            base = self._base(current, versions)
+            removed = [d for d, v in base.versions.items() if versions.get(d) != v]
+            wanted = [d for d, v in versions.items() if base.versions.get(d) != v]
+            loaded = self._load(wanted, versions)
+            missing = [d for d in wanted if d not in loaded]
+            read = self._read(store, missing, versions)
+            postings = base.postings.replace(removed, [*loaded.values(), *read])
+            self._snap = Snapshot(fingerprint_of(versions), dict(versions), postings)
         if persist:
             self._persist(versions, read)
+            self._checkpoint(versions)
 
     def rebuild(self, store: ChromaStore, *, persist: bool = False) -> None:
         """Rebuild from the store, ignoring any persisted file."""
         versions = store.versions()
         letters = self._read(store, list(versions), versions)
-        self._snap = Snapshot(
-            fingerprint_of(versions), dict(versions), Postings().replace((), letters, _tokens)
-        )
+        self._snap = Snapshot(fingerprint_of(versions), dict(versions), Postings().replace((), letters))
         if persist:
             self._persist(versions, letters)
+            self._checkpoint(versions)
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a token over the chunks; unseen tokens weigh the most."""
@@ -147,11 +163,14 @@ class LexicalIndex:
         if not tokens or not any(t in postings.terms for t in tokens):
             return []
         out: list[Hit] = []
-        for hit, score in postings.ranked(tokens):
+        for slot, score in postings.ranked_slots(tokens):
             if len(out) >= k:
                 break
-            if matches(filters, hit) and visible(hit.doc_id):
-                out.append(hit.model_copy(update={"score": score}))
+            if not visible(postings.doc_id_of(slot)):
+                continue
+            hit = postings.hit(slot, score)  # made only for the chunks looked at
+            if matches(filters, hit):
+                out.append(hit)
         return out
 
     # -- reading letters and persistence -----------------------------------------------------------
@@ -241,9 +260,91 @@ class LexicalIndex:
             if child.name not in keep:
                 child.unlink(missing_ok=True)
         for child in self.path.iterdir():
-            if child != folder:
+            if child not in (folder, self._checkpoint_path()):
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         self._persisted = dict(versions)
+
+    # -- the checkpoint ----------------------------------------------------------------------------
+    def _checkpoint_path(self) -> Path:
+        return self.path / f"checkpoint-{_CHECKPOINT_FORMAT}.{_FORMAT}.{TOKENIZER_VERSION}.bin"
+
+    @staticmethod
+    def _due(versions: Mapping[str, str]) -> int:
+        """How many letters may differ from a checkpoint before it is written again."""
+        return max(CHECKPOINT_MIN, int(CHECKPOINT_SHARE * len(versions)))
+
+    def _base(self, current: Snapshot, versions: Mapping[str, str]) -> Snapshot:
+        """What to change into ``versions``: the current snapshot, or the checkpoint when it is closer
+        (at start, or when many letters changed), or when the current one holds many letters as
+        objects that the checkpoint holds in its arrays."""
+        due = self._due(versions)
+        differ = _differing(current.versions, versions)
+        held = current.postings.held
+        if current.versions and differ <= due and held <= due:
+            return current
+        path = self._checkpoint_path()
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return current
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if seen == self._considered:
+            return current  # the same file as last time, when it was refused or is already the base
+        self._considered = seen
+        try:
+            header = checkpoint.read_header(path)
+            held_versions = {str(d): str(v) for d, v, *_ in header["letters"]}
+            if header.get("fingerprint") != fingerprint_of(held_versions):
+                raise ValueError("its fingerprint does not match the versions it holds")
+            closer = _differing(held_versions, versions)
+            if not (closer < differ or (held > due and closer <= due)):
+                return current
+            header, arrays = checkpoint.read(path)
+            if header.get("fingerprint") != fingerprint_of(
+                {str(d): str(v) for d, v, *_ in header["letters"]}
+            ):
+                raise ValueError("it was replaced while it was read, by a broken one")
+            held_versions = {str(d): str(v) for d, v, *_ in header["letters"]}
+            postings = Postings.from_arrays(header, arrays)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            log.warning("lexical index checkpoint %s not used (%s); reading the letters' files", path, exc)
+            return current
+        self._checkpointed = held_versions
+        return Snapshot(header["fingerprint"], held_versions, postings)
+
+    def _checkpoint(self, versions: Mapping[str, str]) -> None:
+        """Write a checkpoint of the snapshot (which holds ``versions``) when more letters than ``_due``
+        differ from the last one; then start again from it, so the letters held as objects go."""
+        last = self._checkpointed
+        if last is None:
+            try:
+                header = checkpoint.read_header(self._checkpoint_path())
+                last = {str(d): str(v) for d, v, *_ in header["letters"]}
+            except (OSError, ValueError, KeyError, TypeError):
+                last = {}
+        self._checkpointed = last
+        if _differing(last, versions) <= self._due(versions):
+            return
+        snap = self._snap
+        assert snap.versions == versions
+        header, arrays = snap.postings.to_arrays()
+        path = self._checkpoint_path()
+        checkpoint.write(path, {"fingerprint": snap.fingerprint, **header}, arrays)
+        self._checkpointed = dict(versions)
+        try:
+            header, arrays = checkpoint.read(path)
+            postings = Postings.from_arrays(header, arrays)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # should not happen: keep what we have
+            log.warning("lexical index checkpoint %s just written does not read back (%s)", path, exc)
+            return
+        stat = path.stat()
+        self._considered = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        self._snap = Snapshot(snap.fingerprint, snap.versions, postings)
+
+
+def _differing(a: Mapping[str, str], b: Mapping[str, str]) -> int:
+    """How many letters are in one of ``a`` and ``b`` and not in the other at the same version."""
+    return sum(1 for d, v in a.items() if b.get(d) != v) + sum(1 for d in b if d not in a)
 
 
 def _tokens(hit: Hit) -> list[str]:

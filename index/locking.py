@@ -6,9 +6,11 @@ both for a whole write (an upload, a delete, a batch ingest). The kernel release
 process dies, even by ``kill -9``, so a crashed writer never blocks the next one.
 
 ``Generation`` is a small file rewritten atomically by every writer: ``writing <token>`` when a write
-starts, ``clean <token>`` when it ends. A process that reads a token other than the one it last saw
-re-reads the index; a writer that finds ``writing`` knows the previous writer died mid-way and
-collects its leftovers.
+starts, ``settled <token>`` when it completed, ``failed <token>`` when it ended by an error (``clean
+<token>``: an earlier release's end, or start-up's collection, with nothing said of the outcome). A
+process that reads a token other than the one it last saw re-reads the index. Only a ``settled``
+token says that no write left chunks behind: after any other (a writer died mid-way, or failed, or
+nobody knows), the next writer, and start-up, collect the leftovers.
 """
 
 from __future__ import annotations
@@ -93,14 +95,23 @@ class Generation:
         except FileNotFoundError:
             return ""
 
-    def begin(self) -> bool:
-        """Mark a write as started (hold the write lock); True when the previous writer died mid-way."""
-        interrupted = self.read().startswith("writing")
-        self._write(f"writing {uuid.uuid4().hex}")
-        return interrupted
+    @staticmethod
+    def settled(token: str) -> bool:
+        """Whether ``token`` says the last write completed, after which nothing is left to collect."""
+        return token.startswith("settled ")
 
-    def end(self) -> str:
-        token = f"clean {uuid.uuid4().hex}"
+    def begin(self) -> bool:
+        """Mark a write as started (hold the write lock); True when the previous write may have left
+        chunks behind (its writer died mid-way or failed, or an earlier release does not say)."""
+        unsettled = not self.settled(self.read())
+        self._write(f"writing {uuid.uuid4().hex}")
+        return unsettled
+
+    def end(self, outcome: str = "clean") -> str:
+        """Mark the write as ended: ``settled`` (it completed, nothing left behind), ``failed``, or
+        ``clean`` (nothing said)."""
+        assert outcome in ("settled", "failed", "clean")
+        token = f"{outcome} {uuid.uuid4().hex}"
         self._write(token)
         return token
 

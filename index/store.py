@@ -92,6 +92,7 @@ class ChromaStore:
         self.client = client
         self.namespace = namespace
         self._versions: dict[str, str] | None = None
+        self._records: Mapping[str, Any] | None = None  # the last full read of the records, until taken
         space = {"hnsw:space": "cosine"}
         self.docs = client.get_or_create_collection(
             f"{namespace}_docs", embedding_function=None, metadata=space
@@ -120,7 +121,21 @@ class ChromaStore:
                 if m is not None
             }
             self._versions = versions
+            self._records = got
         return dict(versions)
+
+    def take_records(self) -> dict[str, tuple[str, LetterMeta]] | None:
+        """doc_id -> (version, metadata) of every record of the last full read of the versions, once
+        (start-up reads them all already: the catalogue is made from that read instead of another);
+        None when taken or never read. Not restricted to what the current read may see."""
+        got, self._records = self._records, None
+        if got is None:
+            return None
+        return {
+            doc_id: (str(meta["version"]), LetterMeta.model_validate_json(str(meta["meta_json"])))
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+            if meta
+        }
 
     def write_token(self) -> str:
         """Changes whenever a document is committed or deleted (by any process on this store)."""

@@ -793,6 +793,7 @@ def build_service(
     if llm is None and settings.llm_base_url:
         llm = OpenAICompatibleClient.from_settings(settings)
     letters = Catalogue(store, lambda: lexical.snapshot)
+    letters.prime()  # from the records start-up read: the first ask does not wait for it
     parser = QuestionParser(letters, lexical.known)
     extractive = ExtractiveAnswerer(
         ExtractiveWeights(threshold=settings.refusal_threshold),

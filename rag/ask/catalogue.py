@@ -63,6 +63,10 @@ class Catalogue:
         letters, allowed = self._current().index.letters, restriction()
         return list(letters) if allowed is None else [(d, m) for d, m in letters if d in allowed]
 
+    def prime(self) -> None:
+        """Make the current state's catalogue now (at start-up) rather than on the first ask."""
+        self._current()
+
     def index(self) -> LetterIndex:
         """Every letter by what a question can name it by (lookups keep only what the read may see)."""
         return self._current().index
@@ -114,7 +118,14 @@ class Catalogue:
         changed = [d for d, v in versions.items() if d not in held or held[d][0] != v]
         with unrestricted():  # the cache holds every letter; lookups apply the read's restriction
             if len(changed) > len(versions) // 2:
-                now = {d: read for d, read in self.store.versioned_metas().items() if d in versions}
+                # At start the store has just read every record (for the versions): use that read, and
+                # read again only the records a writer changed since.
+                records = self.store.take_records()
+                if records is None:
+                    records = self.store.versioned_metas()
+                now = {d: read for d, read in records.items() if versions.get(d) == read[0]}
+                if stale := [d for d in versions if d not in now]:
+                    now |= self.store.versioned_metas(stale)
                 letters = sorted(((d, m) for d, (_, m) in now.items() if is_letter(m)), key=itemgetter(0))
                 return _State(committed.fingerprint, now, LetterIndex.of(letters))
             read = self.store.versioned_metas(changed)

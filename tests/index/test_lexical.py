@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from index import checkpoint, lexical
+from index.lexical import LexicalIndex
 from index.store import ChromaStore
 from index.tokenize import tokenize
 from rag.service import DafuService, build_service
@@ -137,3 +140,111 @@ def test_tokens_are_a_fresh_list_each_time() -> None:
     first = tokenize("生命健康产业总营收")
     first.append("篡改")
     assert tokenize("生命健康产业总营收") == first[:-1]
+
+
+# -- the checkpoint ----------------------------------------------------------------------------------
+
+
+def _letters_loaded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record which letters the lexical index reads from its letters' files."""
+    calls: list[str] = []
+    original = LexicalIndex._load
+
+    def recorded(self: LexicalIndex, doc_ids: Sequence[str], versions: Mapping[str, str]) -> Any:
+        calls.extend(doc_ids)
+        return original(self, doc_ids, versions)
+
+    monkeypatch.setattr(LexicalIndex, "_load", recorded)
+    return calls
+
+
+@pytest.fixture
+def checkpointed(writable_service: DafuService, monkeypatch: pytest.MonkeyPatch) -> DafuService:
+    """The sample letters with a checkpoint: any difference from it is enough to write one."""
+    monkeypatch.setattr(lexical, "CHECKPOINT_MIN", 0)
+    monkeypatch.setattr(lexical, "CHECKPOINT_SHARE", 0.0)
+    svc = build_service(writable_service.settings)  # start-up holds the write lock: it writes one
+    assert svc.lexical._checkpoint_path().exists()
+    return svc
+
+
+def test_start_up_maps_the_checkpoint_and_reads_no_letter(
+    checkpointed: DafuService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _results(checkpointed)
+    loaded, reads = _letters_loaded(monkeypatch), _reads_from_chroma(monkeypatch)
+    restarted = build_service(checkpointed.settings)
+    assert loaded == [] and reads == []
+    assert _results(restarted) == expected
+    postings = restarted.lexical.snapshot.postings
+    assert postings.held == 0  # every chunk lives in the checkpoint's arrays, none as Python objects
+    assert [h.chunk_id for h in restarted.lexical.snapshot.hits] == [
+        h.chunk_id for h in restarted.store.all_hits()
+    ]
+    assert list(restarted.lexical.snapshot.hits) == [
+        h.model_copy(update={"score": 0.0}) for h in checkpointed.lexical.snapshot.hits
+    ]
+
+
+def test_letters_changed_since_the_checkpoint_are_all_that_is_read(
+    checkpointed: DafuService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = checkpointed
+    monkeypatch.setattr(lexical, "CHECKPOINT_MIN", 100)  # the next writes do not checkpoint again
+    before = svc.lexical._checkpoint_path().stat().st_mtime_ns
+    svc.upload("新增答复.txt", NEW_LETTER.encode())
+    gone = sorted(svc.store.versions())[0]
+    svc.delete(gone)
+    assert svc.lexical._checkpoint_path().stat().st_mtime_ns == before
+    loaded, reads = _letters_loaded(monkeypatch), _reads_from_chroma(monkeypatch)
+    restarted = build_service(svc.settings)
+    assert loaded == ["新增答复"] and reads == []
+    assert gone not in restarted.lexical.snapshot.versions
+    assert restarted.lexical.fingerprint == restarted.store.fingerprint()
+    expected = _results(restarted)
+    restarted.lexical.rebuild(restarted.store)
+    assert _results(restarted) == expected
+    assert [h.chunk_id for h in restarted.lexical.snapshot.hits] == [
+        h.chunk_id for h in restarted.store.all_hits()
+    ]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "fingerprint", "garbage"])
+def test_a_broken_or_mismatched_checkpoint_is_ignored(
+    checkpointed: DafuService, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    expected = _results(checkpointed)
+    path = checkpointed.lexical._checkpoint_path()
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) - 100])
+    elif damage == "fingerprint":
+        header = checkpoint.read_header(path)
+        old = header["fingerprint"].encode()
+        path.write_bytes(data.replace(old, b"0" * len(old), 1))
+    else:
+        path.write_bytes(b"not a checkpoint" + data[16:])
+    monkeypatch.setattr(lexical, "CHECKPOINT_MIN", 100)  # start-up does not write a new one
+    loaded, reads = _letters_loaded(monkeypatch), _reads_from_chroma(monkeypatch)
+    restarted = build_service(checkpointed.settings)
+    # Every letter comes from its own file instead, and nothing differs.
+    assert sorted(loaded) == sorted(restarted.store.versions()) and reads == []
+    assert _results(restarted) == expected
+
+
+def test_a_checkpoint_is_written_again_once_enough_letters_differ(
+    checkpointed: DafuService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = checkpointed
+    monkeypatch.setattr(lexical, "CHECKPOINT_MIN", 1)  # more than one letter must differ
+    path = svc.lexical._checkpoint_path()
+    first = checkpoint.read_header(path)["fingerprint"]
+    svc.upload("新增答复.txt", NEW_LETTER.encode())
+    assert checkpoint.read_header(path)["fingerprint"] == first
+    svc.upload("新增答复二.txt", NEW_LETTER.replace("321亿元", "322亿元").encode())
+    assert checkpoint.read_header(path)["fingerprint"] == svc.store.fingerprint() != first
+    # The writer starts again from what it wrote: nothing held as Python objects.
+    assert svc.lexical.snapshot.postings.held == 0
+    expected = _results(svc)
+    svc.lexical.rebuild(svc.store)
+    assert _results(svc) == expected

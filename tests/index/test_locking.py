@@ -58,11 +58,18 @@ def test_threads_of_one_process_take_turns(tmp_path: Path) -> None:
 def test_generation_tells_an_interrupted_write(tmp_path: Path) -> None:
     generation = Generation(tmp_path / "generation")
     assert generation.read() == ""
+    assert generation.begin() is True  # nothing says what was written before
+    generation.end("settled")
     assert generation.begin() is False
     started = generation.read()
     assert started.startswith("writing")
     # The writer died here: the next one learns it.
     assert generation.begin() is True
-    token = generation.end()
-    assert generation.read() == token and token.startswith("clean") and token != started
+    token = generation.end("settled")
+    assert generation.read() == token and Generation.settled(token) and token != started
     assert generation.begin() is False
+    # A write that failed, or an end that says nothing (an earlier release), may have left chunks.
+    failed = generation.end("failed")
+    assert not Generation.settled(failed) and generation.begin() is True
+    generation.end()
+    assert not Generation.settled(generation.read()) and generation.begin() is True

@@ -106,6 +106,35 @@ def test_a_rebuilt_service_is_consistent_after_a_crash(
     assert "321亿元" in rebuilt.search("技术合同成交额")[0].text
 
 
+def test_start_up_collects_garbage_only_when_the_last_write_did_not_complete(
+    writable_service: DafuService, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Collecting reads every chunk id (seconds at 100k chunks): a start after a completed write skips
+    it; a start after a failed write does it."""
+    svc = writable_service
+    svc.upload("另一答复.txt", NEW_LETTER.replace("9号", "10号").encode())
+    _crash_while_writing(svc, monkeypatch, tmp_path)
+    assert _orphans(svc.store)
+    collected: list[int] = []
+    original = ChromaStore.collect_garbage
+
+    def counted(self: ChromaStore) -> int:
+        collected.append(original(self))
+        return collected[-1]
+
+    monkeypatch.setattr(ChromaStore, "collect_garbage", counted)
+    build_service(svc.settings)
+    assert collected and collected[0] > 0  # the failed write's leftovers
+    assert _orphans(svc.store) == []
+    collected.clear()
+    build_service(svc.settings)
+    assert collected  # still nothing says a write completed since
+    svc.delete("另一答复")  # a write that completes
+    collected.clear()
+    build_service(svc.settings)
+    assert collected == []
+
+
 def test_an_interrupted_delete_hides_the_document(
     writable_service: DafuService, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,7 +22,7 @@ from index.store import ChromaStore, make_client
 from index.visibility import only, unrestricted
 from rag.ask.catalogue import Catalogue, is_letter
 from rag.ask.question import LetterIndex
-from rag.service import DafuService
+from rag.service import DafuService, build_service
 from rag.settings import PROJECT_ROOT
 from rag.types import LetterMeta
 from tests.factories import make_letter
@@ -290,3 +290,25 @@ def test_the_first_ask_after_an_upload_reads_only_that_letter(
     answer = svc.ask("某办函〔2025〕9号答复的是哪位委员的提案？")
     assert reads == [["新增答复"]]
     assert {c.doc_id for c in answer.citations} == {"新增答复"}
+
+
+def test_the_catalogue_is_made_at_start_from_the_records_start_up_read(
+    writable_service: DafuService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up reads every record once (for the committed versions); the catalogue is made from that
+    read, so neither start-up nor the first ask reads the records again."""
+    reads: list[object] = []
+    versioned = ChromaStore.versioned_metas
+
+    def versioned_metas(self: ChromaStore, doc_ids: Sequence[str] | None = None) -> Any:
+        reads.append(None if doc_ids is None else list(doc_ids))
+        return versioned(self, doc_ids)
+
+    monkeypatch.setattr(ChromaStore, "versioned_metas", versioned_metas)
+    svc = build_service(writable_service.settings)
+    answer = svc.ask("中国眼谷引进注册企业多少家？")
+    assert reads == []
+    assert answer.found
+    want = rebuilt(svc.store)
+    assert want and svc.catalogue() == want
+    assert svc.catalogue.index() == LetterIndex.of(want)
