@@ -92,7 +92,9 @@ class ChromaStore:
         self.client = client
         self.namespace = namespace
         self._versions: dict[str, str] | None = None
-        self._records: Mapping[str, Any] | None = None  # the last full read of the records, until taken
+        # The first full read of the records, until taken (``take_records``): only the first is kept.
+        self._records: Mapping[str, Any] | None = None
+        self._keep_records = True
         space = {"hnsw:space": "cosine"}
         self.docs = client.get_or_create_collection(
             f"{namespace}_docs", embedding_function=None, metadata=space
@@ -121,14 +123,15 @@ class ChromaStore:
                 if m is not None
             }
             self._versions = versions
-            self._records = got
+            if self._keep_records:
+                self._records = got
         return dict(versions)
 
     def take_records(self) -> dict[str, tuple[str, LetterMeta]] | None:
-        """doc_id -> (version, metadata) of every record of the last full read of the versions, once
+        """doc_id -> (version, metadata) of every record of the first full read of the versions, once
         (start-up reads them all already: the catalogue is made from that read instead of another);
         None when taken or never read. Not restricted to what the current read may see."""
-        got, self._records = self._records, None
+        got, self._records, self._keep_records = self._records, None, False
         if got is None:
             return None
         return {
