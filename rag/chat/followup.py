@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jieba
-import jieba.posseg as posseg
 
 from rag.ask.particulars import asked_field
 from rag.ask.question import Question
@@ -99,6 +98,10 @@ class _Word:
 
 
 def _words(text: str) -> list[_Word]:
+    # Imported on first use (a follow-up resolved by rules): loading its tagger takes ~0.5 s, which a
+    # server that is never asked a follow-up need not spend at start-up.
+    import jieba.posseg as posseg
+
     out, at = [], 0
     for pair in posseg.cut(text):
         out.append(_Word(pair.word, pair.flag, at))
