@@ -189,11 +189,18 @@ class Postings:
             out[slots] += np.float32(self.idf(token)) * (tfs / (tfs + norm))
         return out
 
-    def ranked_slots(self, tokens: Sequence[str], first: int = 64) -> Iterator[tuple[int, float]]:
+    def ranked_slots(
+        self, tokens: Sequence[str], first: int = 64, letters: Iterable[Entry] | None = None
+    ) -> Iterator[tuple[int, float]]:
         """Slots with a positive score, best first; equal scores in reading order. Only the best
         ``first`` (and any tied with the last of them) are sorted before the first is yielded; the rest
-        only if the caller reads on (filters may skip many)."""
+        only if the caller reads on (filters may skip many). ``letters``: only their chunks."""
         scores = self.scores(tokens)
+        if letters is not None:
+            kept = np.zeros(len(scores), bool)
+            for entry in letters:
+                kept[entry.first : entry.first + entry.count] = True
+            scores[~kept] = 0.0
         candidates = np.flatnonzero(scores > 0)
         rank = self._reading_rank()
         if len(candidates) > first:
@@ -211,8 +218,9 @@ class Postings:
         for slot, score in self.ranked_slots(tokens, first):
             yield self.hit(slot, score), score
 
-    def doc_id_of(self, slot: int) -> str:
-        return self.numbers[int(self.letter_of[slot])].doc_id
+    def entry_of(self, slot: int) -> Entry:
+        """The letter a slot's chunk belongs to."""
+        return self.numbers[int(self.letter_of[slot])]
 
     def _reading_rank(self) -> np.ndarray:
         if self._rank is None:

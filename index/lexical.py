@@ -27,17 +27,17 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import checkpoint
-from index.bm25 import Letter, Postings
+from index.bm25 import Entry, Letter, Postings
 from index.store import ChromaStore, fingerprint_of, matches, pinned
 from index.tokenize import TOKENIZER_VERSION, tokenize
-from index.visibility import visible
+from index.visibility import restriction, visible
 from rag.types import Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -163,14 +163,23 @@ class LexicalIndex:
         if not tokens or not any(t in postings.terms for t in tokens):
             return []
         out: list[Hit] = []
-        for slot, score in postings.ranked_slots(tokens):
+        # A filter or a reader's restriction: the letters it keeps, by their metadata, before scoring
+        # (a filter to one letter would otherwise look at every chunk scored above its own).
+        letters = None
+        if (filters is not None and not filters.is_empty()) or restriction() is not None:
+            if filters is not None and filters.doc_id:
+                one = postings.letters.get(filters.doc_id)
+                candidates: Iterable[Entry] = () if one is None else (one,)
+            else:
+                candidates = postings.letters.values()
+            letters = [e for e in candidates if visible(e.doc_id) and matches(filters, e)]
+        for slot, score in postings.ranked_slots(tokens, letters=letters):
             if len(out) >= k:
                 break
-            if not visible(postings.doc_id_of(slot)):
-                continue
-            hit = postings.hit(slot, score)  # made only for the chunks looked at
-            if matches(filters, hit):
-                out.append(hit)
+            # Filters and visibility look at the letter's metadata: a hit is made only for what is kept.
+            letter = postings.entry_of(slot)
+            if visible(letter.doc_id) and matches(filters, letter):
+                out.append(postings.hit(slot, score))
         return out
 
     # -- reading letters and persistence -----------------------------------------------------------

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import chromadb
@@ -512,7 +512,23 @@ def _clauses(where: dict[str, Any]) -> list[dict[str, Any]]:
     return list(where["$and"]) if "$and" in where else [where]
 
 
-def matches(filters: Filters | None, hit: Hit) -> bool:
+class Described(Protocol):
+    """What a filter looks at: a hit's letter-level metadata (a ``Hit``, or a letter of the keyword
+    index before any hit of it is made)."""
+
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def doc_number(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def proposer(self) -> str: ...
+    @property
+    def year(self) -> int | None: ...
+
+
+def matches(filters: Filters | None, hit: Described) -> bool:
     """The same filter applied to a hit's metadata (for the lexical side)."""
     if filters is None:
         return True
