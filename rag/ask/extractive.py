@@ -208,7 +208,7 @@ class ExtractiveAnswerer:
                 chosen.append(pick)
                 # Meaning chose another sentence than the words did: both are quoted, so the reader
                 # sees each and support is never less than the words' own choice had.
-                first = by_words[0] if by_words else pick
+                first = by_words[0]  # ranked, and so by_words, holds pick
                 if first is not pick and not any(_overlaps(first, o) for o in chosen):
                     chosen.append(first)
             if len(question.parts) == 1 and pick is not None:
@@ -275,11 +275,11 @@ class ExtractiveAnswerer:
         w = self.weights
         if self.vectors is None or not w.semantic or not ranked:
             return ranked
-        if self._support(question, ranked[:1], contexts) >= w.semantic_below:
-            return ranked
         # The words' best sentence contradicts the question (another year, place, no number): meaning
         # must not trade it for a sentence that merely says nothing about it.
         if self._mismatch(question, ranked[:1], contexts) < 1.0:
+            return ranked
+        if self._coverage_support(question, ranked[:1], contexts) >= w.semantic_below:
             return ranked
         # Only the words' best few are weighed by meaning (each one is embedded): the rest follow as ranked.
         head, tail = ranked[: w.semantic_candidates], ranked[w.semantic_candidates :]
@@ -301,16 +301,21 @@ class ExtractiveAnswerer:
         return w.semantic_support * min(max(share, 0.0), 1.0)
 
     def _scaled_support(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
-        """Support on the scale of ``threshold``: a contradicted question needs ``threshold_mismatch``
-        of raw support, so its support is scaled down by their ratio (one number to report and sweep)."""
+        """Support on the scale of ``threshold``: coverage lowered by the mismatch factor when the chosen
+        passages contradict the question, and then scaled down by ``threshold / threshold_mismatch``, since a
+        contradicted question needs ``threshold_mismatch`` of raw support (one number to report and sweep)."""
+        if not chosen:
+            return 0.0
         w = self.weights
-        support = self._support(question, chosen, contexts)
-        if chosen and self._mismatch(question, chosen, contexts) < 1.0:
+        mismatch = self._mismatch(question, chosen, contexts)
+        support = self._coverage_support(question, chosen, contexts) * mismatch
+        if mismatch < 1.0:
             support *= w.threshold / w.threshold_mismatch
         return support
 
-    def _support(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
-        """How much of the question the chosen sentences and their passages cover (0..1)."""
+    def _coverage_support(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
+        """How much of the question the chosen sentences and their passages cover (0..1), by their words
+        or, where meaning was consulted, their cosine to it."""
         if not chosen:
             return 0.0
         kind = self.weights.answer_type
@@ -327,8 +332,7 @@ class ExtractiveAnswerer:
         support = 0.5 * _coverage(weights, total, windows, partial) + 0.5 * _coverage(
             weights, total, passages | windows, partial
         )
-        support = max(support, self._meaning_support(chosen))
-        return support * self._mismatch(question, chosen, contexts)
+        return max(support, self._meaning_support(chosen))
 
     def _mismatch(self, question: Question, chosen: list[_Candidate], contexts: _Contexts) -> float:
         """A factor below 1 when the chosen passages (with their letters' issuers) contradict the
