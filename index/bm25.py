@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -130,7 +130,7 @@ class Postings:
 
     def hit(self, slot: int, score: float = 0.0) -> Hit:
         """The chunk in ``slot`` as a hit with ``score``."""
-        entry = self.numbers[int(self.letter_of[slot])]
+        entry = self.entry_of(slot)
         ordinal = int(self.ordinals[slot])
         if entry.letter is not None:
             hit = entry.letter.hits[ordinal]
@@ -345,7 +345,7 @@ class Postings:
         new_slot = np.cumsum(keep) - 1
         terms = {token: (new_slot[at], tfs) for token, (at, tfs) in self.terms.items()}
         letters = {
-            doc_id: _moved(entry, int(new_slot[entry.first]) if entry.count else 0)
+            doc_id: replace(entry, first=int(new_slot[entry.first]) if entry.count else 0)
             for doc_id, entry in self.letters.items()
         }
         return Postings(
@@ -522,24 +522,6 @@ class Postings:
             len(rows),
             stored,
         )
-
-
-def _moved(entry: Entry, first: int) -> Entry:
-    return Entry(
-        entry.doc_id,
-        entry.version,
-        entry.number,
-        first,
-        entry.count,
-        entry.doc_number,
-        entry.title,
-        entry.kind,
-        entry.proposer,
-        entry.year,
-        entry.row,
-        entry.stored,
-        entry.letter,
-    )
 
 
 def _joined(parts: Sequence[np.ndarray], dtype: type) -> np.ndarray:

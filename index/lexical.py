@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from index import checkpoint
 from index.bm25 import Entry, Letter, Postings
@@ -173,13 +174,11 @@ class LexicalIndex:
             else:
                 candidates = postings.letters.values()
             letters = [e for e in candidates if visible(e.doc_id) and matches(filters, e)]
+        # Only the kept letters' chunks score above zero: a hit is made only for what is returned.
         for slot, score in postings.ranked_slots(tokens, letters=letters):
             if len(out) >= k:
                 break
-            # Filters and visibility look at the letter's metadata: a hit is made only for what is kept.
-            letter = postings.entry_of(slot)
-            if visible(letter.doc_id) and matches(filters, letter):
-                out.append(postings.hit(slot, score))
+            out.append(postings.hit(slot, score))
         return out
 
     # -- reading letters and persistence -----------------------------------------------------------
@@ -306,18 +305,16 @@ class LexicalIndex:
         self._considered = seen
         try:
             header = checkpoint.read_header(path)
-            held_versions = {str(d): str(v) for d, v, *_ in header["letters"]}
+            held_versions = _held_versions(header)
             if header.get("fingerprint") != fingerprint_of(held_versions):
                 raise ValueError("its fingerprint does not match the versions it holds")
             closer = _differing(held_versions, versions)
             if not (closer < differ or (held > due and closer <= due)):
                 return current
             header, arrays = checkpoint.read(path)
-            if header.get("fingerprint") != fingerprint_of(
-                {str(d): str(v) for d, v, *_ in header["letters"]}
-            ):
+            held_versions = _held_versions(header)
+            if header.get("fingerprint") != fingerprint_of(held_versions):
                 raise ValueError("it was replaced while it was read, by a broken one")
-            held_versions = {str(d): str(v) for d, v, *_ in header["letters"]}
             postings = Postings.from_arrays(header, arrays)
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning("lexical index checkpoint %s not used (%s); reading the letters' files", path, exc)
@@ -332,7 +329,7 @@ class LexicalIndex:
         if last is None:
             try:
                 header = checkpoint.read_header(self._checkpoint_path())
-                last = {str(d): str(v) for d, v, *_ in header["letters"]}
+                last = _held_versions(header)
             except (OSError, ValueError, KeyError, TypeError):
                 last = {}
         self._checkpointed = last
@@ -358,6 +355,11 @@ class LexicalIndex:
 def _differing(a: Mapping[str, str], b: Mapping[str, str]) -> int:
     """How many letters are in one of ``a`` and ``b`` and not in the other at the same version."""
     return sum(1 for d, v in a.items() if b.get(d) != v) + sum(1 for d in b if d not in a)
+
+
+def _held_versions(header: Mapping[str, Any]) -> dict[str, str]:
+    """doc_id -> version of the letters a checkpoint's header lists."""
+    return {str(d): str(v) for d, v, *_ in header["letters"]}
 
 
 def _file_name(doc_id: str) -> str:
