@@ -42,6 +42,11 @@ _CN_NUMBER = "[一二三四五六七八九十百千万两]+"
 _TARGET = re.compile(r"力争|确保|目标|计划|预计|拟|将")
 # "超额完成年度任务目标": a target met is said of what happened.
 _TARGET_MET = re.compile(r"完成[^，,。；;！？]{0,10}(?:目标|任务|计划)")
+# "计划改造5000户以上，全年共完成7638户": a clause that says a figure was reached, with no target word
+# of its own, states what happened beside the plan.
+_CLAUSE = re.compile(r"[^，,。；;！？]+")
+# (实现, 达到 alone are as often said of targets: "确保…实现580亿元以上".)
+_DONE = re.compile(r"(?:已经|已|共计|共|累计|完成了|建成了)[^，,。；;！？]{0,8}\d")
 # A year a window states on its own ("2020年"; not a period such as "2021-2023年", which covers several).
 _STATED_YEAR = re.compile(
     r"(?<![\d\-—–~～])(?<!年至)(?<!年到)((?:19|20)\d{2})(?=\s*年)(?!\s*年?\s*[-—–~～至到]\s*\d)"
@@ -358,7 +363,7 @@ class ExtractiveAnswerer:
                 factor *= w.wrong_unit
             # What happened in a year is asked: the quotes about that year must not all be targets.
             dated = [q for q in quotes if any(y in q for y in question.years)] or quotes
-            if part.actual and dated and all(_TARGET.search(_TARGET_MET.sub("", q)) for q in dated):
+            if part.actual and dated and all(_target_only(q) for q in dated):
                 factor *= w.target_for_actual
             if (
                 part.counted
@@ -416,6 +421,13 @@ class _Contexts:
         return self._tokens[hit.chunk_id]
 
 
+def _target_only(quote: str) -> bool:
+    """The quote states a target (力争, 计划, …) and no clause of it says, without one, what was done."""
+    if not _TARGET.search(_TARGET_MET.sub("", quote)):
+        return False
+    return not any(_DONE.search(c) and not _TARGET.search(c) for c in _CLAUSE.findall(quote))
+
+
 def counts(window: str, counted: frozenset[str]) -> bool:
     """Whether a number in ``window`` counts one of ``counted``: "注册企业216家", "216家企业"."""
     numbers = [(m.start(), m.end()) for m in _NUMBER.finditer(window)]
@@ -433,7 +445,7 @@ def counts(window: str, counted: frozenset[str]) -> bool:
 
 # What may stand between a counted noun and its number: "企业数已超过1300家", "学生共计129人".
 _COUNT_LINK = re.compile(
-    r"[数量]?(?:已经|已|超过|超|达到|达|为|共计|共|总计|合计|约|近|逾|累计|是|有|在|\s)*"
+    r"[数量]?(?:已经|已|超过|超|达到|达|为|共计|共|总计|合计|约|近|逾|累计|是|有|在|\s)*[(（:：]?"
 )
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from eval.runner import uncited_claims
 from index.dates import parse_date
-from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights, has_number
+from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights, _target_only, counts, has_number
 from rag.ask.listing import CatalogueAnswerer
 from rag.ask.particulars import ParticularsAnswerer
 from rag.ask.question import asked_unit
@@ -173,6 +173,41 @@ def test_a_target_met_is_said_of_what_happened() -> None:
     # The clause on the target met does not weaken the answer (a target for an actual figure would).
     plain = make_letter("gr2", letter.text.replace("，超额完成年度任务目标", ""))
     assert answer.support == pytest.approx(_plain().answer(question, _hits(plain)).support, rel=0.1)
+
+
+def test_a_plan_and_what_was_done_in_one_sentence_answer_what_happened() -> None:
+    letter = make_letter(
+        "gr3",
+        "关于供热户内改造的答复\n王强代表：\n"
+        "计划对全市5000户以上的问题点位实施户内改造，全年共完成7638户，超额完成任务。\n",
+    )
+    question = make_question("户内改造全年完成了多少户？")
+    answer = _plain().answer(question, _hits(letter))
+    assert answer.found and "7638户" in answer.citations[0].quote
+    # The plan beside it does not weaken the answer (a target for an actual figure would).
+    done = make_letter("gr5", letter.text.replace("计划对全市", "对全市"))
+    assert answer.support == pytest.approx(_plain().answer(question, _hits(done)).support, rel=0.1)
+    assert not _target_only("计划对全市5000户以上的问题点位实施户内改造，全年共完成7638户")
+    assert _target_only("确保2024年全市实现产业总营收1700亿元以上，规上制造业产值实现580亿元以上")
+    # A figure that the target words govern is still a target: "确保…实现580亿元以上".
+    target = make_letter(
+        "gr4",
+        "关于产业发展的答复\n王强代表：\n确保2024年全市实现产业总营收1700亿元以上，规上制造业产值实现580亿元以上。\n",
+    )
+    refused = _plain().answer(make_question("2024年全市实际完成产业总营收多少？"), _hits(target))
+    assert not refused.found
+
+
+def test_a_figure_in_brackets_after_its_noun_counts_it() -> None:
+    letter = make_letter(
+        "bz1",
+        "关于创业扶持的答复\n李明委员：\n对高校毕业生给予创业培训补贴(免费)、创业孵化基地场租补贴(1元/天/平米)等扶持。\n",
+    )
+    answer = _plain().answer(make_question("创业孵化基地的场租补贴标准是多少？"), _hits(letter))
+    assert answer.found and "1元/天/平米" in answer.citations[0].quote
+    assert counts("创业孵化基地场租补贴(1元/天/平米)", frozenset({"补贴"}))
+    assert counts("学生共计129人", frozenset({"学生"}))
+    assert not counts("补贴政策覆盖全市，共有129人受益", frozenset({"补贴"}))
 
 
 def test_the_sentence_of_the_year_asked_is_quoted_before_one_of_another_year() -> None:
