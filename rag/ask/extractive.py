@@ -136,7 +136,7 @@ class ExtractiveWeights:
     semantic_below: float = 0.5
     semantic_candidates: int = 8  # how many of the words' best are embedded
     semantic_support: float = 0.5
-    cos_floor: float = 0.85
+    cos_floor: float = 0.84
     cos_full: float = 0.95
 
 
