@@ -787,8 +787,14 @@ def build_service(
     )
     vectors = Vectors(embedder)
     dense = DenseRetriever(store, vectors)
-    fusion = FusionWeights(method=settings.fusion, dense_weight=settings.dense_weight, rrf_k=settings.rrf_k)
-    hybrid = HybridRetriever(dense, LexicalRetriever(lexical), fusion)
+    fusion = FusionWeights(
+        method=settings.fusion,
+        dense_weight=settings.dense_weight,
+        dense_weight_max=settings.dense_weight_max,
+        rrf_k=settings.rrf_k,
+    )
+    keywords = LexicalRetriever(lexical)
+    hybrid = HybridRetriever(dense, keywords, fusion, coverage=keywords.coverage)
     retrievers: dict[str, Retriever] = {"hybrid": hybrid, "dense": dense, "lexical": hybrid.lexical}
     if llm is None and settings.llm_base_url:
         llm = OpenAICompatibleClient.from_settings(settings)

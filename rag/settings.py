@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     dense_weight: float = Field(
         default=0.2, description="Share of the dense side in the fusion; chosen by eval."
     )
+    dense_weight_max: float = Field(
+        default=0.7,
+        description="Dense share for a question whose words the keyword hits barely hold (asked in other "
+        "words); set equal to dense_weight to fuse every question alike. Chosen by eval.",
+    )
     rrf_k: int = 60
     refusal_threshold: float = Field(
         default=0.2,

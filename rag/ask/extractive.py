@@ -47,6 +47,11 @@ _TARGET_MET = re.compile(r"完成[^，,。；;！？]{0,10}(?:目标|任务|计�
 _CLAUSE = re.compile(r"[^，,。；;！？]+")
 # (实现, 达到 alone are as often said of targets: "确保…实现580亿元以上".)
 _DONE = re.compile(r"(?:已经|已|共计|共|累计|完成了|建成了)[^，,。；;！？]{0,8}\d")
+# A question that asks when, and what a quote must hold to tell it. Times are written in too many ways
+# (1650年时, 19世纪晚期, 元宵节前后, 秋季, 当天下午, 宋代末, 年底) for a pattern of dates: a quote with none
+# of the characters that any of them uses cannot tell when.
+_WHEN = re.compile(r"什么时候|何时|什么时间|哪一?年|哪一?天|几月")
+_TIME = re.compile(r"[年月日时季节代期前后晚早午夜春夏秋冬今]|世纪|以来|目前|现在|届时")
 # A year a window states on its own ("2020年"; not a period such as "2021-2023年", which covers several).
 _STATED_YEAR = re.compile(
     r"(?<![\d\-—–~～])(?<!年至)(?<!年到)((?:19|20)\d{2})(?=\s*年)(?!\s*年?\s*[-—–~～至到]\s*\d)"
@@ -121,6 +126,7 @@ class ExtractiveWeights:
     missing_year: float = 0.5  # support factor when the question's year is nowhere in the passages
     missing_place: float = 0.75  # ... its place (softer: columns of a page can be misplaced)
     missing_number: float = 0.6  # a quantity is asked and no quoted sentence states a number
+    missing_time: float = 0.6  # a time is asked (什么时候, 何时) and no quoted sentence states one
     wrong_unit: float = 0.7  # ... or none states one of the kind asked for (money, people, …)
     target_for_actual: float = 0.7  # what happened is asked and the quotes only state targets
     other_relative_year: float = 0.6  # 去年 is asked and the quotes speak of 今年 (and no 去年)
@@ -371,6 +377,8 @@ class ExtractiveAnswerer:
                 and not any(counts(q, part.counted) for q in quotes)
             ):
                 factor *= w.uncounted
+        if _WHEN.search(question.text) and not any(_TIME.search(q) for q in quotes):
+            factor *= w.missing_time
         said = {y for y in RELATIVE_YEARS for q in quotes if y in q}
         if question.relative_years and said and not question.relative_years & said:
             factor *= w.other_relative_year

@@ -17,6 +17,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from index.lexical import LexicalIndex
 from index.store import ChromaStore
+from index.tokenize import tokenize
 from rag.ask.question import Question
 from rag.ask.vectors import Vectors
 from rag.types import Filters, Hit
@@ -48,6 +49,21 @@ class LexicalRetriever:
     def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]:
         return self.index.search(question.tokens, k, filters)
 
+    def coverage(self, question: Question, hits: list[Hit]) -> float:
+        """The largest IDF-weighted share of the question's ask terms that one of ``hits`` contains (0..1):
+        how far the question's own words are found at all. A question asked in other words than the
+        letters' finds only its names (a place, a body), and its keyword ranking then says little."""
+        terms = question.ask_tokens or question.token_set
+        weights = {t: self.index.idf(t) for t in terms}
+        total = sum(weights.values())
+        if not total:
+            return 0.0
+        best = 0.0
+        for hit in hits:
+            tokens = set(tokenize(hit.text))
+            best = max(best, sum(v for t, v in weights.items() if t in tokens) / total)
+        return best
+
 
 @dataclass(frozen=True)
 class FusionWeights:
@@ -55,6 +71,14 @@ class FusionWeights:
 
     method: str = "weighted"  # weighted (min-max normalised scores) | rrf
     dense_weight: float = 0.2
+    # When the best keyword hits hold little of the question's words (it is asked in other words than
+    # the letters use), the dense side's share rises linearly from ``dense_weight`` at ``coverage_high``
+    # to ``dense_weight_max`` at ``coverage_low`` and below, the coverage taken over the first
+    # ``coverage_hits`` keyword hits.
+    dense_weight_max: float = 0.7
+    coverage_low: float = 0.25
+    coverage_high: float = 0.45
+    coverage_hits: int = 5
     rrf_k: int = 60
     candidates: int = 30  # fetched from each side: fusion needs more than the final top-k
     letter_boost: float = 0.3  # added to the passages of a letter the question names
@@ -66,19 +90,37 @@ class HybridRetriever:
     name = "hybrid"
 
     def __init__(
-        self, dense: Retriever, lexical: Retriever, weights: FusionWeights = FusionWeights()
+        self,
+        dense: Retriever,
+        lexical: Retriever,
+        weights: FusionWeights = FusionWeights(),
+        coverage: Callable[[Question, list[Hit]], float] | None = None,
     ) -> None:
+        """``coverage(question, lexical_hits)``: how much of the question the keyword hits hold (0..1),
+        e.g. ``LexicalRetriever.coverage``; without it the dense share is always ``dense_weight``."""
         if weights.method not in ("rrf", "weighted"):
             raise ValueError(f"unknown fusion method {weights.method!r}; use 'rrf' or 'weighted'")
         self.dense = dense
         self.lexical = lexical
         self.weights = weights
+        self.coverage = coverage
+
+    def dense_share(self, question: Question, lexical_hits: list[Hit]) -> float:
+        """The dense side's weight for this question (see ``FusionWeights``)."""
+        w = self.weights
+        if self.coverage is None or w.dense_weight_max <= w.dense_weight:
+            return w.dense_weight
+        covered = self.coverage(question, lexical_hits[: w.coverage_hits])
+        span = max(w.coverage_high - w.coverage_low, 1e-9)
+        poor = min(max((w.coverage_high - covered) / span, 0.0), 1.0)
+        return w.dense_weight + (w.dense_weight_max - w.dense_weight) * poor
 
     def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]:
         w = self.weights
         n = max(k, w.candidates)
-        lists = [(self.dense.retrieve(question, n, filters), w.dense_weight),
-                 (self.lexical.retrieve(question, n, filters), 1.0 - w.dense_weight)]  # fmt: skip
+        lexical = self.lexical.retrieve(question, n, filters)
+        share = self.dense_share(question, lexical)
+        lists = [(self.dense.retrieve(question, n, filters), share), (lexical, 1.0 - share)]
         fused: dict[str, float] = {}
         best: dict[str, Hit] = {}
         sources: dict[str, set[str]] = {}

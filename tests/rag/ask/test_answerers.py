@@ -242,3 +242,18 @@ def test_a_question_in_other_words_quotes_the_sentence_that_means_it(service: Da
     answer = by_meaning.answer(question, hits)
     assert answer.found and answering in max(answer.citations, key=lambda c: c.score).quote
     assert answer.support >= by_words.support
+
+
+def test_a_question_that_asks_when_needs_a_quote_that_tells_a_time() -> None:
+    letter = make_letter(
+        "wn1",
+        "关于轨道交通建设的答复\n李明委员：\n市域铁路S1线已建成并投入运营，全线设站12座。\n",
+    )
+    dated = make_letter("wn2", letter.text.replace("已建成并投入运营", "于2019年1月建成并投入运营"))
+    question = make_question("市域铁路S1线什么时候投入运营？")
+    undated, with_time = (_plain().answer(question, _hits(doc)) for doc in (letter, dated))
+    assert with_time.found and "2019年1月" in with_time.citations[0].quote
+    # The same words without a time: the quote cannot tell when, and is refused on that alone.
+    assert not undated.found
+    ignoring_time = ExtractiveAnswerer(ExtractiveWeights(missing_time=1.0), idf=lambda token: 1.0)
+    assert ignoring_time.answer(question, _hits(letter)).found

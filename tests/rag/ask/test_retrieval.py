@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from rag.ask.question import Question
 from rag.ask.retrieval import FusionWeights, HybridRetriever, as_llama_index, merge_near_duplicates
 from rag.errors import InvalidInput
 from rag.service import RETRIEVALS, DafuService
-from rag.types import Filters
+from rag.types import Filters, Hit
 from tests.factories import make_hit
 
 REVENUE_QUERY = "2023年全市生命健康产业总营收"
@@ -123,3 +124,44 @@ def test_the_duplicate_test_is_the_jaccard_of_trigrams() -> None:
         assert [h.text for h in merge_near_duplicates(hits)] == expected
         merged += len(texts) - len(expected)
     assert merged > 100  # the cases do reach the threshold
+
+
+class _Fixed:
+    """A retriever that returns the same ranked hits for any question."""
+
+    def __init__(self, name: str, hits: list[Hit]) -> None:
+        self.name = name
+        self.hits = hits
+
+    def retrieve(self, question: Question, k: int, filters: Filters | None = None) -> list[Hit]:
+        return self.hits[:k]
+
+
+def test_the_dense_side_leads_when_the_keywords_hold_little_of_the_question(service: DafuService) -> None:
+    """A question asked in other words: its keyword hits match only its names, so the fusion leans on
+    meaning (dense) and the dense side's first passage comes first; in the letters' words it does not."""
+    by_meaning = [make_hit("甲", doc_id="m", score=0.9), make_hit("乙", doc_id="n", score=0.8)]
+    by_words = [make_hit("丙", doc_id="w", score=9.0), make_hit("乙", doc_id="n", score=8.5),
+                make_hit("丁", doc_id="x", score=1.0)]  # fmt: skip
+    question = service.parser.parse("问题")
+    weights = FusionWeights()
+    for covered, first in ((0.0, "m"), (1.0, "w")):
+
+        def coverage(q: Question, hits: list[Hit], c: float = covered) -> float:
+            return c
+
+        fused = HybridRetriever(_Fixed("dense", by_meaning), _Fixed("lexical", by_words), weights, coverage)
+        assert fused.retrieve(question, 3)[0].doc_id == first
+    hybrid = service.retrievers["hybrid"]
+    assert isinstance(hybrid, HybridRetriever)
+    for text, share in ((REVENUE_QUERY, weights.dense_weight),
+                        ("温州给年轻的读书人什么甜头让他们留下来？", weights.dense_weight_max)):  # fmt: skip
+        parsed = service.parser.parse(text)
+        assert hybrid.dense_share(parsed, hybrid.lexical.retrieve(parsed, 5)) == pytest.approx(share)
+
+
+def test_fusion_without_a_coverage_measure_is_fixed(service: DafuService) -> None:
+    dense, lexical = service.retrievers["dense"], service.retrievers["lexical"]
+    fused = HybridRetriever(dense, lexical, FusionWeights(dense_weight=0.3))
+    parsed = service.parser.parse("温州给年轻的读书人什么甜头让他们留下来？")
+    assert fused.dense_share(parsed, lexical.retrieve(parsed, 5)) == 0.3
