@@ -135,12 +135,17 @@ class ExtractiveWeights:
     partial: float = 0.6  # credit for a question word found only inside a longer word (放 in 发放)
     # Meaning (the embedding model), for questions asked in other words than the letter's: when the
     # best sentence covers less than ``semantic_below`` of the question's words and does not contradict
-    # the question, the ``semantic_candidates`` best by words are also ranked by their cosine to the
-    # question (``semantic`` per standard deviation above their mean), and support may come from that
-    # cosine: 0 at ``cos_floor``, ``semantic_support`` at ``cos_full`` and above.
-    semantic: float = 0.3
+    # the question, the ``semantic_candidates`` best by words (of ``semantic_min_chars`` or more) are
+    # ranked again: ``semantic_words`` × their words' score + ``semantic`` per standard deviation of their
+    # cosine to the question above the mean. A close runner-up may then take ``semantic_room`` more
+    # quotes, and support may come from the cosine: 0 at ``cos_floor``, ``semantic_support`` at
+    # ``cos_full`` and above.
+    semantic: float = 0.5
     semantic_below: float = 0.5
-    semantic_candidates: int = 8  # how many of the words' best are embedded
+    semantic_candidates: int = 24  # how many of the words' best are embedded
+    semantic_min_chars: int = 12  # shorter sentences are not weighed by meaning
+    semantic_words: float = 0.5  # weight of the words' score beside meaning's
+    semantic_room: int = 1  # quotes allowed beyond max_quotes - 1 when meaning chose
     semantic_support: float = 0.5
     cos_floor: float = 0.84
     cos_full: float = 0.95
@@ -223,8 +228,10 @@ class ExtractiveAnswerer:
                 if first is not pick and not any(_overlaps(first, o) for o in chosen):
                     chosen.append(first)
             if len(question.parts) == 1 and pick is not None:
+                # Chosen by meaning, the answer is less sure: a close runner-up may take one more place.
+                room = w.max_quotes - 1 + (w.semantic_room if pick.cos is not None else 0)
                 for cand in ranked[1:]:
-                    if len(chosen) >= w.max_quotes - 1 or cand.score < pick.score * w.second_ratio:
+                    if len(chosen) >= room or cand.score < pick.score * w.second_ratio:
                         break
                     if not any(_overlaps(cand, o) for o in chosen):
                         chosen.append(cand)
@@ -293,13 +300,19 @@ class ExtractiveAnswerer:
         if self._coverage_support(question, ranked[:1], contexts) >= w.semantic_below:
             return ranked
         # Only the words' best few are weighed by meaning (each one is embedded): the rest follow as ranked.
-        head, tail = ranked[: w.semantic_candidates], ranked[w.semantic_candidates :]
+        # A short line (a signature, 承办单位:…) is mostly the names the question shares with every
+        # line of its letter: its cosine says little, so it is not weighed by meaning and goes last.
+        short = [c for c in ranked if c.end - c.start < w.semantic_min_chars]
+        ranked = [c for c in ranked if c.end - c.start >= w.semantic_min_chars]
+        if not ranked:
+            return short
+        head, tail = ranked[: w.semantic_candidates], ranked[w.semantic_candidates :] + short
         query = self.vectors.query(question.text)
         cos = self.vectors.passages([c.hit.text[c.start : c.end] for c in head]) @ query
         mean, spread = float(cos.mean()), float(cos.std()) or 1.0
         for c, value in zip(head, cos.tolist(), strict=True):
             c.cos = value
-            c.score += w.semantic * (value - mean) / spread
+            c.score = w.semantic_words * c.score + w.semantic * (value - mean) / spread
         return sorted(head, key=lambda c: -c.score) + tail
 
     def _meaning_support(self, chosen: list[_Candidate]) -> float:
