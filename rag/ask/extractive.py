@@ -16,6 +16,7 @@ from index.tokenize import tokenize
 from rag.ask.places import LetterPlaces, elsewhere
 from rag.ask.question import RELATIVE_YEARS, Part, Question, unit_families
 from rag.ask.vectors import Vectors
+from rag.text import coverage
 from rag.types import Answer, Citation, Hit
 from rag.vocabulary import NOT_FOUND
 
@@ -261,7 +262,7 @@ class ExtractiveAnswerer:
             return []
         out: list[_Candidate] = []
         for rank, hit in enumerate(hits):
-            context_cov = _coverage(weights, total, contexts.tokens(hit), w.partial)
+            context_cov = coverage(weights, total, contexts.tokens(hit), w.partial)
             flagged = contexts.flagged(hit)
             for start, end in _windows(hit.text):
                 window = hit.text[start:end]
@@ -273,7 +274,7 @@ class ExtractiveAnswerer:
                 ):
                     continue
                 tokens = frozenset(tokenize(window)) | _shapes(window, question.token_set)
-                window_cov = _coverage(window_weights, window_total, tokens, w.partial)
+                window_cov = coverage(window_weights, window_total, tokens, w.partial)
                 score = w.window * window_cov + w.context * context_cov
                 if part.quantity:
                     score += w.number_bonus if _DIGIT.search(window) else -w.number_penalty
@@ -353,7 +354,7 @@ class ExtractiveAnswerer:
         windows = set().union(*(c.tokens for c in chosen))
         passages = set().union(*(contexts.tokens(c.hit) for c in chosen))
         partial = self.weights.partial
-        support = 0.5 * _coverage(weights, total, windows, partial) + 0.5 * _coverage(
+        support = 0.5 * coverage(weights, total, windows, partial) + 0.5 * coverage(
             weights, total, passages | windows, partial
         )
         return max(support, self._meaning_support(chosen))
@@ -475,33 +476,6 @@ def _context(hit: Hit, flagged: tuple[tuple[int, int], ...] = ()) -> str:
     for a, b in reversed(flagged):
         text = text[:a] + " " + text[b:]
     return f"{hit.doc_number} {hit.title} {hit.section} {text}"
-
-
-def _coverage(
-    weights: dict[str, float], total: float, tokens: set[str] | frozenset[str], partial: float = 0.6
-) -> float:
-    """The weighted share of the question's terms found in ``tokens``; a term found only inside a
-    longer word (放 in 发放) counts ``partial``."""
-    if not total:
-        return 0.0
-    found = 0.0
-    for term, weight in weights.items():
-        if term in tokens:
-            found += weight
-        elif partial and any(_inside(term, token) for token in tokens if len(token) > len(term)):
-            found += partial * weight
-    return found / total
-
-
-def _inside(term: str, token: str) -> bool:
-    """``term`` is part of ``token`` (放 in 发放) or abbreviates it (科技厅 for 科学技术厅: same first and last
-    character, the rest in order)."""
-    if term in token:
-        return True
-    if len(term) < 3 or term[0] != token[0] or term[-1] != token[-1]:
-        return False
-    rest = iter(token)
-    return all(ch in rest for ch in term)
 
 
 def _windows(text: str) -> list[tuple[int, int]]:

@@ -20,6 +20,7 @@ from index.store import ChromaStore
 from index.tokenize import tokenize
 from rag.ask.question import Question
 from rag.ask.vectors import Vectors
+from rag.text import coverage
 from rag.types import Filters, Hit
 
 
@@ -53,16 +54,12 @@ class LexicalRetriever:
         """The largest IDF-weighted share of the question's ask terms that one of ``hits`` contains (0..1):
         how far the question's own words are found at all. A question asked in other words than the
         letters' finds only its names (a place, a body), and its keyword ranking then says little."""
-        terms = question.ask_tokens or question.token_set
-        weights = {t: self.index.idf(t) for t in terms}
+        weights = {t: self.index.idf(t) for t in question.ask_tokens or question.token_set}
         total = sum(weights.values())
-        if not total:
-            return 0.0
-        best = 0.0
-        for hit in hits:
-            tokens = set(tokenize(hit.text))
-            best = max(best, sum(v for t, v in weights.items() if t in tokens) / total)
-        return best
+        return max(
+            (coverage(weights, total, frozenset(tokenize(hit.text)), partial=0.0) for hit in hits),
+            default=0.0,
+        )
 
 
 @dataclass(frozen=True)

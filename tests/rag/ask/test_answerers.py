@@ -160,33 +160,30 @@ def test_a_measure_word_that_begins_a_word_is_not_the_unit_asked() -> None:
     assert asked_unit("培训了多少人次？") == "people"
 
 
-def test_a_target_met_is_said_of_what_happened() -> None:
-    letter = make_letter(
-        "gr1",
-        "关于加快供热管网改造的答复\n王强代表：\n"
-        "全年计划改造供热管网500公里。\n供热管道改造完成612公里，超额完成年度任务目标。\n",
-    )
-    question = make_question("供热管道改造完成了多少公里？")
+@pytest.mark.parametrize(
+    ("body", "text", "figure", "clause", "without"),
+    [
+        # "超额完成年度任务目标": a target met is said of what happened.
+        ("全年计划改造供热管网500公里。\n供热管道改造完成612公里，超额完成年度任务目标。",
+         "供热管道改造完成了多少公里？", "612公里", "，超额完成年度任务目标", ""),
+        # A plan and, in a clause of its own, what was done.
+        ("计划对全市5000户以上的问题点位实施户内改造，全年共完成7638户，超额完成任务。",
+         "户内改造全年完成了多少户？", "7638户", "计划对全市", "对全市"),
+    ],
+)  # fmt: skip
+def test_a_clause_beside_what_happened_does_not_make_it_a_target(
+    body: str, text: str, figure: str, clause: str, without: str
+) -> None:
+    letter = make_letter("gr1", f"关于供热管网改造的答复\n王强代表：\n{body}\n")
+    question = make_question(text)
     answer = _plain().answer(question, _hits(letter))
-    assert answer.found
-    assert "612公里" in answer.citations[0].quote
-    # The clause on the target met does not weaken the answer (a target for an actual figure would).
-    plain = make_letter("gr2", letter.text.replace("，超额完成年度任务目标", ""))
+    assert answer.found and figure in answer.citations[0].quote
+    # The clause does not weaken the answer (a target for an actual figure would).
+    plain = make_letter("gr2", letter.text.replace(clause, without))
     assert answer.support == pytest.approx(_plain().answer(question, _hits(plain)).support, rel=0.1)
 
 
-def test_a_plan_and_what_was_done_in_one_sentence_answer_what_happened() -> None:
-    letter = make_letter(
-        "gr3",
-        "关于供热户内改造的答复\n王强代表：\n"
-        "计划对全市5000户以上的问题点位实施户内改造，全年共完成7638户，超额完成任务。\n",
-    )
-    question = make_question("户内改造全年完成了多少户？")
-    answer = _plain().answer(question, _hits(letter))
-    assert answer.found and "7638户" in answer.citations[0].quote
-    # The plan beside it does not weaken the answer (a target for an actual figure would).
-    done = make_letter("gr5", letter.text.replace("计划对全市", "对全市"))
-    assert answer.support == pytest.approx(_plain().answer(question, _hits(done)).support, rel=0.1)
+def test_a_target_stays_a_target_where_its_words_govern_the_figure() -> None:
     assert not _target_only("计划对全市5000户以上的问题点位实施户内改造，全年共完成7638户")
     assert _target_only("确保2024年全市实现产业总营收1700亿元以上，规上制造业产值实现580亿元以上")
     # A figure that the target words govern is still a target: "确保…实现580亿元以上".
