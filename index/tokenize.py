@@ -186,6 +186,18 @@ def tokenize(text: str) -> list[str]:
     return list(_tokens(text))
 
 
+def words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as jieba's precise mode cuts it, punctuation included: their lengths add
+    up to the text's, so positions can be mapped back (where a word starts and ends)."""
+    return _words(text)
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    _init()
+    return tuple(jieba.cut(text))
+
+
 @lru_cache(maxsize=16384)
 def _tokens(text: str) -> tuple[str, ...]:
     # The same sentences of the indexed letters are tokenized on every question (candidate windows,

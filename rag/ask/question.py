@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
-from index.tokenize import tokenize
+from index.tokenize import tokenize, words
 from index.visibility import visible
 from rag.types import LetterMeta
 from rag.vocabulary import (
@@ -92,14 +92,16 @@ _COUNTED_BEFORE = re.compile(
 # A question with several asks: "…多少家？…多少钱？" or "…有几家，总市值多少？"
 _PART_SPLIT = re.compile(r"(?<=[？?；;])|[，,](?=[^，,？?]*(?:多少|几|哪|什么|谁|是否|怎么|如何))")
 # A place named with its level: 郑州市, 惠济区, 永仁县 (not 全市, 本市, 我区, 地区 …).
-_STEM_CHAR = r"(?:(?![的了和与及在是年月日个这那该各全本我其此地省市区县级])[\u4e00-\u9fa5])"
-_PLACE = re.compile(rf"({_STEM_CHAR}{{2,4}}?)(?:省|市|区|县|旗)(?![长委民级属内外域场])")
+_STEM_CHAR = r"(?:(?![的了和与及在是年月日个这那该各全本我其此地省市区县级哪每])[\u4e00-\u9fa5])"
+_STEM = re.compile(rf"{_STEM_CHAR}{{2,4}}")
+_LEVELS = "省市区县旗"
+_NOT_AFTER_LEVEL = "长委民级属内外域场"  # 市长, 区委, 市民, 省级, 区属, 区域 …
 # Words ending in 区/市/县 that name a kind of area, not a place.
 _AREA_WORDS = frozenset(
     """
     开发 高新 经开 示范 保护 自贸 功能 试验 先行 核心 产业 城市 农村 山区 老城 新城 主城 中心 市辖 城乡 学区 景区
     街区 园区 社区 小区 片区 辖区 城区 郊区 市区 县区 灾区 校区 营区 工业 商业 物流 保税 综合 旅游 度假 生态 文化
-    创业 科技 软件 高教 大学 智慧 居住 生活 住宅 行政 商务 金融 港区 新区 城市群
+    创业 科技 软件 高教 大学 智慧 居住 生活 住宅 行政 商务 金融 港区 新区 城市群 风景 都会
     """.split()  # noqa: SIM905
 )
 # An organisation named in a question: 郑州市科技局, 市教育局, 住建部门.
@@ -114,6 +116,8 @@ _LOCATOR = re.compile(
     r"^(?:(?:在|关于|针对|对于|就)(?P<topic>[^，,？?。]{2,40}?)(?:方面|上|中|里|领域|问题上|部分)?"
     r"|(?P<place>[^，,？?。]{2,30}?)(?:方面|上|中|里|领域|问题上|部分))[，,]\s*(?P<ask>.+)$"
 )
+# A clause that asks ("…学校在哪里，离…多远？"): a question of its own, never a locator.
+_ASKING = re.compile(r"哪|什么|多少|几|谁|怎么|怎样|如何|是否|吗")
 # The question lists letters ("2024年答复了哪些提案？", "张勇代表提过哪些建议？").
 _CATALOGUE = re.compile(
     r"哪些(?:人大|政协|代表)?(?:提案|建议|议案|答复函?|来信)|哪几(?:件|份|封|个|条)?(?:提案|建议|议案|答复函?)"
@@ -340,7 +344,11 @@ class QuestionParser:
             ask = preamble.group("ask")
         locator: frozenset[str] = frozenset()
         located = _LOCATOR.match(ask)
-        if located and len(located.group("ask")) >= 4:
+        if (
+            located
+            and len(located.group("ask")) >= 4
+            and not _ASKING.search(located.group(0)[: located.start("ask")])
+        ):
             where = located.group("topic") or located.group("place")
             locator = frozenset(self._known(asked(without(where, mentions))))
             ask = located.group("ask")
@@ -413,13 +421,39 @@ def without(text: str, mentions: Sequence[str]) -> str:
 
 def _places(text: str, letters: LetterIndex) -> set[str]:
     """Places the question names: with their level (郑州市), a province, or a place of an indexed issuer."""
-    found = {
-        m.group(1) for m in _PLACE.finditer(text) if not any(m.group(1).endswith(w) for w in _AREA_WORDS)
-    }
+    found = _leveled(text)
     found |= {p for p in PROVINCES if p in text}
     found |= letters.places_in(text)
     # A place inside another one found (惠济 in 惠济区 was found as 惠济) is the same mention.
     return {p for p in found if len(p) >= 2}
+
+
+def _leveled(text: str) -> set[str]:
+    """Places named with their level, cut where the words are: "位于新北市" names 新北 (not 位于新北),
+    "从南竿到东引区" names 东引, "哪一座城市" names none (城市 is a word, not 城 with its level)."""
+    found: set[str] = set()
+    cut = words(text)
+    end = 0
+    for i, word in enumerate(cut):
+        end += len(word)
+        if word[-1] not in _LEVELS or text[end : end + 1] in tuple(_NOT_AFTER_LEVEL):
+            continue
+        stem, before = word[:-1], i
+        while not word[:-1] and len(stem) < 2 and before > 0:  # the level is a word of its own: 惠济/区
+            before -= 1
+            stem = cut[before] + stem
+        if _STEM.fullmatch(stem) and "多少" not in stem and not _area(stem + word[-1]):
+            found.add(stem)
+    return found
+
+
+def _area(named: str) -> bool:
+    """A kind of area, not a place: 高新区, 产业园区, 创新型城市 (but 鹿城区 and 晋城市 are places: what
+    is left before the area word is a single character, the place's own)."""
+    stem = named[:-1]
+    return any(stem.endswith(w) for w in _AREA_WORDS) or any(
+        named.endswith(w) and len(named) - len(w) >= 2 for w in _AREA_WORDS
+    )
 
 
 def _part(text: str, tokens: frozenset[str], whole: bool) -> Part:

@@ -38,6 +38,14 @@ def test_a_preamble_that_names_the_letter_is_not_the_ask(catalogue: list[tuple[s
     assert "张华" not in q.ask_tokens and "中小学" in q.ask_tokens
 
 
+def test_a_clause_that_asks_is_not_a_locator(catalogue: list[tuple[str, LetterMeta]]) -> None:
+    # "…方面，" locates the ask in the letter; "…在哪里，" is an ask of its own, though it ends in 里.
+    located = make_question("强化资金保障方面，今年安排了多少经费？", catalogue)
+    assert located.ask == "今年安排了多少经费？" and "资金" in located.locator
+    asking = make_question("市特殊教育学校在哪里，离城区多远？", catalogue)
+    assert asking.ask == "市特殊教育学校在哪里，离城区多远？" and not asking.locator
+
+
 def test_intents_and_years(catalogue: list[tuple[str, LetterMeta]]) -> None:
     listing = make_question("2023年答复了哪些建议？", catalogue)
     assert listing.catalogue and not listing.summary and listing.years == {"2023"}
@@ -46,6 +54,31 @@ def test_intents_and_years(catalogue: list[tuple[str, LetterMeta]]) -> None:
     assert make_question("去年建成了多少充电桩？", catalogue).relative_years == {"去年"}
     plain = make_question("全市累计建成多少个公共充电桩？", catalogue)
     assert not plain.catalogue and not plain.summary
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # The place is cut where its words are, not four characters before its level.
+        ("宏碁和浩汉的公司都位于新北市的哪一地方？", {"新北"}),
+        ("搭乘渡轮从南竿到东引区要花费多少时间？", {"东引"}),
+        ("会通过汐止区和深坑区的捷运站目前的建设状态为？", {"汐止", "深坑"}),
+        ("多少毫米为长崎县的年降水量？", {"长崎"}),
+        ("盘锦市的特殊教育学校离兴隆台区多远？", {"盘锦", "兴隆台"}),
+        # A place whose name ends in an area word's first character keeps its own.
+        ("鹿城区和晋城市各有多少家企业？", {"鹿城", "晋城"}),
+        # Kinds of area and words that end in a level name no place.
+        ("哪一座城市位于最北端的位置？", set()),
+        ("国家创新型城市排名要进入全国前多少？", set()),
+        ("临沂统筹利用城市公共资源建5G基站按照什么原则？", set()),
+        ("有几家企业进了国家生物医药产业园区？", set()),
+        ("这篇论文是研究哪一区的民间传说？", set()),
+    ],
+)
+def test_places_are_named_with_their_level(
+    catalogue: list[tuple[str, LetterMeta]], text: str, places: set[str]
+) -> None:
+    assert make_question(text, catalogue).places == places
 
 
 def test_the_letter_index_finds_what_a_pass_over_every_letter_finds() -> None:
