@@ -100,30 +100,41 @@ class CatalogueAnswerer:
         topic = _topic(question)
         if topic:
             by_proposer = [(d, m) for d, m in out if any(t in m.proposer for t in topic if len(t) >= 2)]
-            out = by_proposer or [(d, m) for d, m in out if self._on_topic(question, m, d)]
+            if by_proposer:
+                out = by_proposer
+            else:
+                alternatives = [{t: self.idf(t) for t in words} for words in _topic_words(question)]
+                out = [(d, m) for d, m in out if self._on_topic(alternatives, m, d)]
         return sorted(out, key=lambda pair: (pair[1].date or str(pair[1].year or ""), pair[0]), reverse=True)
 
-    def _on_topic(self, question: Question, meta: LetterMeta, doc_id: str) -> bool:
+    def _on_topic(self, alternatives: list[dict[str, float]], meta: LetterMeta, doc_id: str) -> bool:
         """The letter's proposal (its title, then its text) is about one of the topics the question lists
-        ("防治校园欺凌、霸凌": either)."""
-        title = set(tokenize(f"{meta.title} {meta.proposal_title}"))
+        ("防治校园欺凌、霸凌": either); ``alternatives``: per topic, its words' weights (IDF)."""
+        named = f"{meta.title} {meta.proposal_title}"
+        lowered = named.lower()
+        # A token is a substring of the text it comes from, so the words found in the title as substrings
+        # bound its share from above: a title below the least share that could pass is not tokenized
+        # (a catalogue of many letters then costs a substring test per letter).
+        if not any(_share(weights, lowered.__contains__) >= _LEAST_TITLE_SHARE for weights in alternatives):
+            return False
+        title = set(tokenize(named))
         body: set[str] | None = None
-        for alternative in _alternatives(question):
-            words = {t for t in tokenize(alternative) if t not in _LIST_WORDS and not t.isdigit()}
-            if not words:
-                continue
-            total = sum(self.idf(t) for t in words)
-            in_title = sum(self.idf(t) for t in words if t in title) / total
+        for weights in alternatives:
+            in_title = _share(weights, title.__contains__)
             if in_title >= _TITLE_SHARE:
                 return True
             if in_title > 0:
                 if body is None:
                     doc = self.fetch(doc_id)
                     body = set(tokenize(doc.text)) if doc else set()
-                in_body = sum(self.idf(t) for t in words if t in body) / total
+                in_body = _share(weights, body.__contains__)
                 if _TITLE_WEIGHT * in_title + (1 - _TITLE_WEIGHT) * in_body >= _TOPIC_SHARE:
                     return True
         return False
+
+
+def _share(weights: dict[str, float], held: Callable[[str], bool]) -> float:
+    return sum(w for t, w in weights.items() if held(t)) / sum(weights.values())
 
 
 # Joint proposals: "几名代表联名提的", "多位委员共同提出".
@@ -134,6 +145,8 @@ _GROUP = re.compile(r"等\s*\d+\s*[名位人]")
 _TITLE_SHARE = 0.6
 _TITLE_WEIGHT = 0.7
 _TOPIC_SHARE = 0.5
+# The least share of a topic's words in a title that can pass, with the whole topic in the letter's text.
+_LEAST_TITLE_SHARE = min(_TITLE_SHARE, (_TOPIC_SHARE - (1 - _TITLE_WEIGHT)) / _TITLE_WEIGHT)
 _SPLIT_TOPICS = re.compile(r"[、，,/（）()]|(?<=[\u4e00-\u9fa5]{2})[和及与或](?=[\u4e00-\u9fa5]{2})")
 
 
@@ -148,6 +161,15 @@ def _kind(question: Question) -> str:
 def _topic(question: Question) -> set[str]:
     """Tokens of the question that name a topic ("医疗器械" of "关于医疗器械的提案有哪些？")."""
     return {t for t in tokenize(_rest(question)) if t not in _LIST_WORDS and not t.isdigit() and len(t) > 1}
+
+
+def _topic_words(question: Question) -> list[frozenset[str]]:
+    """Per topic the question lists ("防治校园欺凌、霸凌": two), the words that name it."""
+    alternatives = (
+        frozenset(t for t in tokenize(alternative) if t not in _LIST_WORDS and not t.isdigit())
+        for alternative in _alternatives(question)
+    )
+    return [words for words in alternatives if words]
 
 
 def _alternatives(question: Question) -> list[str]:

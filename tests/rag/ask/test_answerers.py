@@ -10,7 +10,7 @@ from index.dates import parse_date
 from rag.ask.extractive import ExtractiveAnswerer, ExtractiveWeights, _target_only, counts, has_number
 from rag.ask.listing import CatalogueAnswerer
 from rag.ask.particulars import ParticularsAnswerer
-from rag.ask.question import asked_unit
+from rag.ask.question import Question, asked_unit
 from rag.ask.summary import SummaryAnswerer
 from rag.ask.vectors import Vectors
 from rag.service import DafuService
@@ -254,3 +254,51 @@ def test_a_question_that_asks_when_needs_a_quote_that_tells_a_time() -> None:
     assert not undated.found
     ignoring_time = ExtractiveAnswerer(ExtractiveWeights(missing_time=1.0), idf=lambda token: 1.0)
     assert ignoring_time.answer(question, _hits(letter)).found
+
+
+def test_a_catalogue_by_topic_over_many_letters_tokenizes_only_titles_that_can_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Letters of the scale benchmark's generator: with the bound, a topic lists the letters it lists
+    when every title is tokenized, and far fewer titles are tokenized."""
+    from eval import synth
+    from index.tokenize import tokenize
+    from rag.ask import listing
+    from rag.settings import PROJECT_ROOT
+
+    pool = synth.pool_of([PROJECT_ROOT / "data" / "letters"])
+    docs = {name: make_letter(name, text) for name, text in synth.letters(300, pool, seed=5)}
+    catalogue = [(d.doc_id, d.meta) for d in docs.values()]
+    weights = {t: 1.0 + len(t) % 3 for _, m in catalogue for t in tokenize(m.title)}
+    answerer = CatalogueAnswerer(lambda: catalogue, docs.get, lambda t: weights.get(t, 4.0))
+    tokenized: list[str] = []
+
+    def counted(text: str) -> list[str]:
+        tokenized.append(text)
+        return tokenize(text)
+
+    def listed(question: Question, least: float) -> tuple[list[str], int]:
+        tokenized.clear()
+        with monkeypatch.context() as patch:
+            patch.setattr(listing, "tokenize", counted)
+            patch.setattr(listing, "_LEAST_TITLE_SHARE", least)
+            got = [d for d, _ in answerer._filter(question, catalogue)]
+        return got, sum(1 for t in tokenized if t in titles)
+
+    titles = {f"{m.title} {m.proposal_title}" for _, m in catalogue}
+    asked = listed_any = 0
+    tokenized_titles = [0, 0]  # with the bound, without
+    for topic in sorted({m.proposal_title.strip("《》") for _, m in catalogue if m.proposal_title})[:12]:
+        question = make_question(f"{topic}有哪些？", catalogue)
+        if not listing._topic(question):
+            continue
+        got, bounded = listed(question, listing._LEAST_TITLE_SHARE)
+        expected, every = listed(question, 0.0)
+        assert got == expected, topic
+        assert bounded <= every, topic
+        tokenized_titles[0] += bounded
+        tokenized_titles[1] += every
+        asked += 1
+        listed_any += bool(got)
+    assert asked >= 8 and listed_any >= 5
+    assert tokenized_titles[0] < tokenized_titles[1] / 3
