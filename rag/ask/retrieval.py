@@ -131,13 +131,16 @@ class HybridRetriever:
             if hit.doc_id in named:
                 fused[cid] += w.letter_boost
         order = sorted(fused, key=lambda cid: -fused[cid])
-        hits = [
-            best[cid].model_copy(
-                update={"score": round(fused[cid], 6), "sources": tuple(sorted(sources[cid]))}
+        kept = merge_near_duplicates([best[cid] for cid in order], limit=k)
+        return [
+            hit.model_copy(
+                update={
+                    "score": round(fused[hit.chunk_id], 6),
+                    "sources": tuple(sorted(sources[hit.chunk_id])),
+                }
             )
-            for cid in order
+            for hit in kept
         ]
-        return merge_near_duplicates(hits)[:k]
 
     def _scores(self, hits: list[Hit]) -> list[float]:
         if self.weights.method == "rrf":
@@ -151,12 +154,15 @@ class HybridRetriever:
         return [(v - lo) / (hi - lo) if hi > lo else 1.0 for v in values]
 
 
-def merge_near_duplicates(hits: list[Hit], threshold: float = 0.8) -> list[Hit]:
+def merge_near_duplicates(hits: list[Hit], threshold: float = 0.8, limit: int | None = None) -> list[Hit]:
     """Drop a hit whose text is (almost) the same as a better-ranked one: overlapping spans of one
-    document, or the same passage repeated in another letter."""
+    document, or the same passage repeated in another letter. ``limit``: stop when that many are kept
+    (the fusion keeps its top k of about 60 candidates: the rest are never compared)."""
     kept: list[Hit] = []
     grams: list[frozenset[str]] = []
     for hit in hits:
+        if limit is not None and len(kept) >= limit:
+            break
         g = _trigrams(hit.text)
         duplicate = any(
             (other.doc_id == hit.doc_id and hit.start < other.end and other.start < hit.end)

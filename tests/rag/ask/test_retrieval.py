@@ -122,6 +122,8 @@ def test_the_duplicate_test_is_the_jaccard_of_trigrams() -> None:
                 expected.append(t)
                 grams.append(g)
         assert [h.text for h in merge_near_duplicates(hits)] == expected
+        # With a limit, the first ``limit`` of the same list: the later hits are never compared.
+        assert [h.text for h in merge_near_duplicates(hits, limit=2)] == expected[:2]
         merged += len(texts) - len(expected)
     assert merged > 100  # the cases do reach the threshold
 
