@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol, cast
 
 from index.tokenize import tokenize, words
@@ -260,11 +261,23 @@ class LetterIndex:
     def of_issuer(self, text: str) -> list[str]:
         """Letters of a body the text names, in full or abbreviated (科技局 for 科学技术局)."""
         mentions = [m.group(1) for m in _ORG.finditer(text)]
-        if not mentions:
-            return []
-        return self._ordered(
-            ids for issuer, ids in self.by_issuer.items() if any(abbreviates(m, issuer) for m in mentions)
-        )
+        issuers = {m for m in mentions if m in self.by_issuer}
+        for mention in mentions:
+            # An abbreviation starts with a place of the body's name: only those bodies are tried.
+            for end in range(2, len(mention)):
+                issuers.update(
+                    i for i in self._by_place_of_issuer.get(mention[:end], ()) if abbreviates(mention, i)
+                )
+        return self._ordered(self.by_issuer[i] for i in issuers)
+
+    @cached_property
+    def _by_place_of_issuer(self) -> dict[str, tuple[str, ...]]:
+        """The issuers by the places in their names (built on first use, once per index)."""
+        out: dict[str, list[str]] = {}
+        for issuer in self.by_issuer:
+            for place in dict.fromkeys(issuer_places(issuer)):
+                out.setdefault(place, []).append(issuer)
+        return {place: tuple(issuers) for place, issuers in out.items()}
 
     def places_in(self, text: str) -> set[str]:
         return {p for p, ids in self.by_place.items() if p in text and any(visible(d) for d in ids)}
