@@ -186,14 +186,10 @@ def tokenize(text: str) -> list[str]:
     return list(_tokens(text))
 
 
+@lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
     """The words of ``text`` as jieba's precise mode cuts it, punctuation included: their lengths add
     up to the text's, so positions can be mapped back (where a word starts and ends)."""
-    return _words(text)
-
-
-@lru_cache(maxsize=4096)
-def _words(text: str) -> tuple[str, ...]:
     _init()
     return tuple(jieba.cut(text))
 

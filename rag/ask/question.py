@@ -96,7 +96,7 @@ _PART_SPLIT = re.compile(r"(?<=[？?；;])|[，,](?=[^，,？?]*(?:多少|几|�
 _STEM_CHAR = r"(?:(?![的了和与及在是年月日个这那该各全本我其此地省市区县级哪每])[\u4e00-\u9fa5])"
 _STEM = re.compile(rf"{_STEM_CHAR}{{2,4}}")
 _LEVELS = "省市区县旗"
-_NOT_AFTER_LEVEL = "长委民级属内外域场"  # 市长, 区委, 市民, 省级, 区属, 区域 …
+_NOT_AFTER_LEVEL = frozenset("长委民级属内外域场")  # 市长, 区委, 市民, 省级, 区属, 区域 …
 # Words ending in 区/市/县 that name a kind of area, not a place.
 _AREA_WORDS = frozenset(
     """
@@ -449,19 +449,21 @@ def _leveled(text: str) -> set[str]:
     end = 0
     for i, word in enumerate(cut):
         end += len(word)
-        if word[-1] not in _LEVELS or text[end : end + 1] in tuple(_NOT_AFTER_LEVEL):
+        if word[-1] not in _LEVELS or text[end : end + 1] in _NOT_AFTER_LEVEL:
             continue
-        stem, before = word[:-1], i
-        while not word[:-1] and len(stem) < 2 and before > 0:  # the level is a word of its own: 惠济/区
-            before -= 1
-            stem = cut[before] + stem
+        stem = word[:-1]
+        if not stem:  # the level is a word of its own (惠济/区): the stem is the words before it
+            before = i
+            while len(stem) < 2 and before > 0:
+                before -= 1
+                stem = cut[before] + stem
         if _STEM.fullmatch(stem) and "多少" not in stem and not _area(stem + word[-1]):
             found.add(stem)
     return found
 
 
 def _area(named: str) -> bool:
-    """A kind of area, not a place: 高新区, 产业园区, 创新型城市 (but 鹿城区 and 晋城市 are places: what
+    """A kind of area, not a place: 高新区, 产业园区, 创新型城市 (but 龙城区 and 盐城市 are places: what
     is left before the area word is a single character, the place's own)."""
     stem = named[:-1]
     return any(stem.endswith(w) for w in _AREA_WORDS) or any(
